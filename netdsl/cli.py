@@ -1,0 +1,172 @@
+"""The `netdsl` command. Each subcommand loads a network through the same
+pipeline (parse → elaborate → analyze) and hands it to one view or backend.
+
+Exit status: 0 success, 1 diagnostics (a mistake in a .net file), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from netdsl import __version__
+from netdsl.diagnostics import CompileError, Diagnostic, render
+
+EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(fn: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+# ---- shared options ----------------------------------------------------------
+
+def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """`--set depth=101` → {"depth": 101}; values are .net expressions (numbers, true, lists)."""
+    from netdsl.elaborate.elaborator import Elaborator
+    from netdsl.elaborate.modules import _root_env
+    from netdsl.diagnostics import DiagnosticError
+    from netdsl.syntax.parser import parse_expr
+
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise CompileError([Diagnostic(f"--set {pair}: expected KEY=VALUE, e.g. --set depth=101", None)])
+        try:
+            out[key] = Elaborator().eval(parse_expr(text, f"--set {key}"), _root_env())
+        except DiagnosticError as err:
+            raise CompileError([err.diagnostic]) from None
+    return out
+
+
+def _input_shape(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (1, 3) or min(shape) <= 0:
+        raise CompileError([Diagnostic(f"--input {text}: expected C,H,W (or F) of positive integers", None)])
+    return shape
+
+
+def load_model(args: argparse.Namespace):
+    from netdsl.model import load
+
+    return load(args.file, args.net, input_shape=_input_shape(getattr(args, "input", None)),
+                **_overrides(args.set or []))
+
+
+def _add_network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a .net file, or the name of a bundled network (e.g. resnet50)")
+    p.add_argument("--net", help="which network of the file (default: the one named like the file,"
+                                 " else the only one)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a network parameter, e.g. --set depth=101 (repeatable)")
+
+
+# ---- commands ----------------------------------------------------------------
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    """Parse and elaborate every network of each file; report all diagnostics."""
+    from netdsl.elaborate.modules import build, define, parameters
+    from netdsl.elaborate.program import load_file
+
+    failed = False
+    for file in args.files:
+        try:
+            defs = define(load_file(file))
+            errors: list[Diagnostic] = []
+            names = defs.own_networks
+            for name in names:
+                try:
+                    parameters(defs, name, {})
+                    build(file, name)
+                except CompileError as err:
+                    errors.extend(d for d in err.diagnostics if d not in errors)
+            if errors:
+                raise CompileError(errors)
+            print(f"{file}: ok ({len(names)} network{'s' * (len(names) != 1)})")
+        except CompileError as err:
+            _print_diagnostics(err.diagnostics)
+            failed = True
+    return EXIT_DIAGNOSTICS if failed else EXIT_OK
+
+
+@command("summary")
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Shapes and costs per layer, with totals."""
+    model = load_model(args)
+    if args.json:
+        print(json.dumps(model.summary(), indent=1 if args.pretty else None))
+        return EXIT_OK
+    from rich.console import Console
+
+    from netdsl.views.table import render_table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 140))
+    render_table(model.analysis, args.depth, console)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
+        epilog="exit status: 0 success, 1 a mistake in a .net file (diagnostics), 2 usage error")
+    parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("check", help="check .net files for errors",
+                       epilog="example: netdsl check nets/*.net")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = sub.add_parser("summary", help="layer table with shapes, params and MACs",
+                       epilog="examples: netdsl summary nets/resnet.net --net resnet50 --depth 1\n"
+                              "          netdsl summary resnet50 --json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_network_options(p)
+    p.add_argument("--input", metavar="C,H,W", help="override the input shape, e.g. 3,160,160")
+    p.add_argument("--depth", type=int, default=2, help="fold blocks nested deeper than N (default 2)")
+    p.add_argument("--json", action="store_true", help="exact integers as JSON")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    return parser
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diag in diagnostics:
+        print(render(diag), file=sys.stderr)
+    count = len(diagnostics)
+    if count > 1:
+        print(f"{count} errors", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CompileError as err:
+        _print_diagnostics(err.diagnostics)
+        return EXIT_DIAGNOSTICS
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Diagnostics: the one way every stage reports a user's mistake.
+
+Every stage raises or collects `Diagnostic`s that point at a `Span` of the
+source; `render` turns them into `path:line:col: error: message`, the source
+line and a caret, so messages look the same whichever stage found them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file; lines and columns are 1-based, end exclusive."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    message: str
+    span: Span | None
+    severity: str = "error"
+    hint: str | None = None
+    notes: tuple[tuple[str, Span | None], ...] = ()
+
+
+class CompileError(Exception):
+    """Raised with every diagnostic a compile produced; never a user-facing traceback."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("\n".join(d.message for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+class DiagnosticError(Exception):
+    """One diagnostic, raised inside a stage and caught where recovery is possible."""
+
+    def __init__(self, message: str, span: Span | None, hint: str | None = None,
+                 notes: tuple[tuple[str, Span | None], ...] = ()):
+        super().__init__(message)
+        self.diagnostic = Diagnostic(message, span, hint=hint, notes=notes)
+
+
+@dataclass
+class SourceCache:
+    """Source text by path, so diagnostics can quote lines of any file involved."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def line(self, path: str, line: int) -> str | None:
+        if path not in self.texts:
+            try:
+                self.texts[path] = Path(path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+        lines = self.texts[path].splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+SOURCES = SourceCache()
+
+_MAX_QUOTED = 200
+
+
+def render(diag: Diagnostic, sources: SourceCache = SOURCES) -> str:
+    """gcc/rustc-style text: location, message, quoted line, caret, hint and notes."""
+    out = [f"{diag.span}: {diag.severity}: {diag.message}" if diag.span
+           else f"netdsl: {diag.severity}: {diag.message}"]
+    if diag.span:
+        out.extend(_quote(diag.span, sources))
+    if diag.hint:
+        out.append(f"  hint: {diag.hint}")
+    for note, span in diag.notes:
+        out.append(f"{span}: note: {note}" if span else f"  note: {note}")
+        if span:
+            out.extend(_quote(span, sources))
+    return "\n".join(out)
+
+
+def _quote(span: Span, sources: SourceCache) -> list[str]:
+    text = sources.line(span.path, span.line)
+    if text is None:
+        return []
+    start = max(span.col - 1, 0)
+    end = span.end_col - 1 if span.end_line == span.line else len(text)
+    end = max(end, start + 1)
+    if len(text) > _MAX_QUOTED:
+        left = max(0, start - 40)
+        text, start, end = text[left:left + _MAX_QUOTED], start - left, min(end - left, _MAX_QUOTED)
+    gutter = f"{span.line:>5} | "
+    caret = " " * len(gutter[:-2]) + "| " + "".join(c if c == "\t" else " " for c in text[:start])
+    return [gutter + text, caret + "^" * max(1, end - start)]
+
+
+def suggest(name: str, choices) -> str | None:
+    """'did you mean' for a misspelt name, from the names in scope."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(set(choices)), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

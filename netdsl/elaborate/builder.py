@@ -1,0 +1,73 @@
+"""Accumulates the IR of one network while it is elaborated: nodes with their
+shapes, scopes, and the checks that need the whole set (unique names, budget)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from netdsl.diagnostics import DiagnosticError, Span
+from netdsl.elaborate.values import Tensor
+from netdsl.ir import Node, Scope
+from netdsl.ops import Op, ShapeError
+from netdsl.ops.base import check_size
+
+DEFAULT_NODE_BUDGET = 200_000
+
+
+class GraphBuilder:
+    def __init__(self, span: Span, node_budget: int = DEFAULT_NODE_BUDGET):
+        self.graph = nx.DiGraph()
+        self.scopes: dict[str, Scope] = {"": Scope("", "network", "", None, span)}
+        self.scope_stack: list[str] = [""]
+        self.node_budget = node_budget
+        self._spans: dict[str, Span] = {}
+
+    @property
+    def scope(self) -> str:
+        return self.scope_stack[-1]
+
+    def add(self, name: str, op: Op, args: dict[str, Any], inputs: list[Tensor], span: Span,
+            input_names: list[str]) -> Tensor:
+        if len(self.graph) >= self.node_budget:
+            raise DiagnosticError(f"the network has more than {self.node_budget:,} layers", span,
+                                  hint="raise the budget with --max-nodes if this is intended")
+        in_shapes = [t.shape for t in inputs]
+        try:
+            shape = check_size(tuple(op.shape(in_shapes, args, input_names)))
+        except ShapeError as err:
+            raise DiagnosticError(str(err), span) from None
+        self._claim(name, span)
+        node = Node(name, op.name, args, tuple(t.node for t in inputs), tuple(in_shapes), shape, span, self.scope)
+        self.graph.add_node(name, node=node, order=len(self.graph))
+        for tensor in inputs:
+            self.graph.add_edge(tensor.node, name, shape=tensor.shape)
+        return Tensor(name, shape)
+
+    def add_input(self, name: str, shape: tuple[int, ...], span: Span) -> Tensor:
+        try:
+            check_size(shape)
+        except ShapeError as err:
+            raise DiagnosticError(str(err), span) from None
+        self._claim(name, span)
+        node = Node(name, "input", {"shape": shape}, (), (), shape, span, "")
+        self.graph.add_node(name, node=node, order=len(self.graph))
+        return Tensor(name, shape)
+
+    def enter(self, path: str, kind: str, name: str, span: Span, args: dict[str, Any] | None = None) -> None:
+        self._claim(path, span)
+        self.scopes[path] = Scope(path, kind, name, self.scope, span, args or {})
+        self.scope_stack.append(path)
+
+    def leave(self) -> None:
+        self.scope_stack.pop()
+
+    def _claim(self, name: str, span: Span) -> None:
+        if name in self._spans:
+            first = self._spans[name]
+            raise DiagnosticError(
+                f"two layers are named `{name}`", span,
+                hint="labels inside `for` repeat on every pass: compute them, e.g. `conv{i}:`",
+                notes=((f"`{name}` was first named here", first),))
+        self._spans[name] = span

@@ -1,0 +1,488 @@
+"""Elaboration: blocks, loops, conditions and chains become the graph IR.
+
+Shapes are inferred here, as each node is made, because the language can ask
+for them (`in.c`, `if stride != 1 or in.c != c * 4`). Costs are left to
+`netdsl.analysis`, which reads the finished IR.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
+from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder
+from netdsl.elaborate.expressions import Expressions, Poisoned
+from netdsl.elaborate.naming import Namer
+from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
+                                     describe)
+from netdsl.ir import Network, Port
+from netdsl.ops import OPS, Op
+from netdsl.syntax import ast
+
+MAX_CALL_DEPTH = 64
+_LABEL_TEXT = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+@dataclass
+class Limits:
+    node_budget: int = DEFAULT_NODE_BUDGET
+    call_depth: int = MAX_CALL_DEPTH
+
+
+class Elaborator(Expressions):
+    """Elaborates one network. Errors in separate network statements are all reported."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self.errors: list[Diagnostic] = []
+        self.depth = 0
+        self.namer = Namer.inside("")
+
+    # ---- networks -----------------------------------------------------------
+
+    def network(self, defn: ast.NetworkDef, module_env: Env, params: dict[str, Any],
+                input_shape: tuple[int, ...] | None = None) -> Network:
+        self.builder = GraphBuilder(defn.span, self.limits.node_budget)
+        self.inputs: list[Port] = []
+        self.outputs: list[Port] = []
+        self.input_shape = input_shape
+        env = Env(dict(params), module_env, None, boundary=True)
+        self.body(defn.body, env, Namer.inside(""), recover=True)
+        if not self.outputs and not self.errors:
+            self.errors.append(Diagnostic(f"network `{defn.name}` declares no output", defn.span,
+                                          hint="add `output logits = image -> ...`"))
+        if self.errors:
+            raise CompileError(self.errors)
+        return Network(defn.name, params, self.builder.graph, self.inputs, self.outputs,
+                       self.builder.scopes, defn.span)
+
+    # ---- statements ---------------------------------------------------------
+
+    def body(self, body: ast.Body, env: Env, namer: Namer, recover: bool = False) -> Tensor | None:
+        """Runs statements in order; the result is the last bare chain or `return`."""
+        result = None
+        for stmt in body.stmts:
+            try:
+                value = self.statement(stmt, env, namer)
+            except DiagnosticError as err:
+                if not recover:
+                    raise
+                self._report(err.diagnostic)
+                self._poison(stmt, env)
+                continue
+            except Poisoned:
+                if not recover:
+                    raise
+                self._poison(stmt, env)
+                continue
+            if isinstance(stmt, ast.Return):
+                return value
+            if isinstance(stmt, ast.ExprStmt) and value is not None:
+                result = value
+        return result
+
+    def statement(self, stmt: ast.Node, env: Env, namer: Namer) -> Any:
+        if isinstance(stmt, ast.Let):
+            env.vars[stmt.name] = self.value(stmt.value, env, namer.for_statement(stmt.name))
+        elif isinstance(stmt, ast.Assign):
+            self.assign(stmt, env, namer)
+        elif isinstance(stmt, ast.Input):
+            self.input(stmt, env)
+        elif isinstance(stmt, ast.Output):
+            self.output(stmt, env, namer)
+        elif isinstance(stmt, (ast.Return, ast.ExprStmt)):
+            return self.chain(stmt.value, env, namer, env.input)
+        return None
+
+    def assign(self, stmt: ast.Assign, env: Env, namer: Namer) -> None:
+        if len(stmt.targets) != len(stmt.values):
+            raise DiagnosticError(f"{len(stmt.targets)} names but {len(stmt.values)} values", stmt.span)
+        values = [self.value(v, env, namer.for_statement(t)) for t, v in zip(stmt.targets, stmt.values)]
+        for target, value in zip(stmt.targets, values):
+            env.assign(target, value)
+
+    def value(self, node: ast.Node, env: Env, namer: Namer) -> Any:
+        """A right-hand side: a chain if it has steps, else a plain value."""
+        if isinstance(node, (ast.Chain, ast.Labelled, ast.Combine, ast.If, ast.For)):
+            return self.chain(node, env, namer, None)
+        saved, self.namer = self.namer, namer
+        try:
+            return self.eval(node, env)
+        finally:
+            self.namer = saved
+
+    def input(self, stmt: ast.Input, env: Env) -> None:
+        if self.depth:
+            raise DiagnosticError("`input` belongs in a network, not a block", stmt.span,
+                                  hint="a block's input is `in`; several inputs: `block name(params)(a, b)`")
+        shape = self.eval(stmt.shape, env)
+        if self.input_shape is not None and not self.inputs:
+            shape = list(self.input_shape)
+        if not (isinstance(shape, list) and shape and all(isinstance(d, int) and not isinstance(d, bool)
+                                                          and d > 0 for d in shape) and len(shape) in (1, 3)):
+            raise DiagnosticError(f"an input shape is [channels, height, width] or [features] of positive"
+                                  f" integers, not {shape if isinstance(shape, list) else describe(shape)}",
+                                  stmt.shape.span)
+        tensor = self.builder.add_input(stmt.name, tuple(shape), stmt.span)
+        env.vars[stmt.name] = tensor
+        self.inputs.append(Port(stmt.name, tensor.node, tensor.shape, stmt.span))
+
+    def output(self, stmt: ast.Output, env: Env, namer: Namer) -> None:
+        if self.depth:
+            raise DiagnosticError("`output` belongs in a network; a block ends with its result chain",
+                                  stmt.span)
+        value = self.value(stmt.value, env, namer.for_statement(stmt.name))
+        if not isinstance(value, Tensor):
+            raise DiagnosticError(f"output `{stmt.name}` must be a tensor, not {describe(value)}", stmt.value.span)
+        if any(p.name == stmt.name for p in self.outputs):
+            raise DiagnosticError(f"output `{stmt.name}` is declared twice", stmt.span)
+        env.vars[stmt.name] = value
+        self.outputs.append(Port(stmt.name, value.node, value.shape, stmt.span, stmt.training))
+
+    # ---- chains -------------------------------------------------------------
+
+    def chain(self, node: ast.Node, env: Env, namer: Namer, current: Tensor | None) -> Any:
+        steps = node.steps if isinstance(node, ast.Chain) else (node,)
+        for index, step in enumerate(steps):
+            current = self.step(step, env, namer, current, first=index == 0)
+        return current
+
+    def step(self, step: ast.Node, env: Env, namer: Namer, current: Tensor | None, first: bool) -> Any:
+        label = None
+        if isinstance(step, ast.Labelled):
+            label, step = self.label(step.label, env), step.step
+        if isinstance(step, ast.Combine):
+            return self.combine(step, env, namer, self._need(current, step), label)
+        if isinstance(step, ast.If):
+            return self.branch(step, env, namer, current, label)
+        if isinstance(step, ast.For):
+            return self.loop(step, env, namer, current, label)
+        if isinstance(step, ast.Group) and (current is not None or label is not None):
+            return self.group(step, env, namer, self._need(current, step), label)
+        if isinstance(step, ast.Call):
+            return self.call_step(step, env, namer, current, first, label)
+        saved, self.namer = self.namer, namer
+        try:
+            value = self.eval(step, env)
+        finally:
+            self.namer = saved
+        if isinstance(value, Tensor) and label is None and first:
+            return value
+        if not first and isinstance(value, Tensor):
+            raise DiagnosticError(f"`->` leads to {describe(value)}; a step must be an op or a block", step.span,
+                                  hint="join tensors with add(a, b) or concat(a, b)")
+        if current is None and not isinstance(value, (Layer, OpValue, BlockValue)):
+            return value
+        return self.apply(value, [], {}, [self._need(current, step)], env, namer, label, step.span)
+
+    def call_step(self, step: ast.Call, env: Env, namer: Namer, current: Tensor | None, first: bool,
+                  label: str | None) -> Tensor:
+        saved, self.namer = self.namer, namer
+        try:
+            callee, args, kwargs = self.call_parts(step, env)
+        finally:
+            self.namer = saved
+        if isinstance(callee, Builtin):
+            if current is not None and not first:
+                raise DiagnosticError(f"`{callee.name}` computes a value; it cannot be a step of a chain", step.span)
+            return callee.fn(step.span, *args, **kwargs)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        params = [a for a in args if not isinstance(a, Tensor)]
+        if self._complete(callee, tensors, current):
+            if not first:
+                raise DiagnosticError(f"`{_callee_text(callee)}(...)` already has all its inputs; it cannot follow `->`",
+                                      step.span)
+            return self.apply(callee, params, kwargs, tensors, env, namer, label, step.span)
+        return self.apply(callee, params, kwargs, [self._need(current, step)] + tensors, env, namer, label, step.span)
+
+    def _complete(self, callee: Any, tensors: list[Tensor], current: Tensor | None) -> bool:
+        """Whether a call's explicit tensors are all its inputs (a source), or the chain's value goes first."""
+        if not tensors:
+            return False
+        arity = _arity(callee)
+        if arity is None:
+            return len(tensors) >= 2 or current is None
+        return len(tensors) >= arity
+
+    def call_parts(self, node: ast.Call, env: Env) -> tuple[Any, list[Any], dict[str, Any]]:
+        callee = self.eval(node.func, env)
+        args, kwargs = [], {}
+        for arg in node.args:
+            if arg.name is None:
+                if kwargs:
+                    raise DiagnosticError("a positional argument cannot follow a named one", arg.span)
+                args.append(self.value(arg.value, env, self.namer))
+            elif arg.name in kwargs:
+                raise DiagnosticError(f"argument `{arg.name}` is given twice", arg.span)
+            else:
+                kwargs[arg.name] = self.value(arg.value, env, self.namer)
+        if not isinstance(callee, (Builtin, OpValue, BlockValue, Layer)):
+            raise DiagnosticError(f"{describe(callee)} cannot be called", node.func.span)
+        return callee, args, kwargs
+
+    def eval_Call(self, node: ast.Call, env: Env) -> Any:
+        callee, args, kwargs = self.call_parts(node, env)
+        if isinstance(callee, Builtin):
+            if any(isinstance(a, Tensor) for a in [*args, *kwargs.values()]):
+                raise DiagnosticError(f"`{callee.name}` works on numbers and lists, not tensors", node.span)
+            return callee.fn(node.span, *args, **kwargs)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        params = [a for a in args if not isinstance(a, Tensor)]
+        if not tensors:
+            return _layer(callee, params, kwargs, node.span)
+        return self.apply(callee, params, kwargs, tensors, env, self.namer, None, node.span)
+
+    def eval_Chain(self, node: ast.Chain, env: Env) -> Any:
+        return self.chain(node, env, self.namer, None)
+
+    def eval_Labelled(self, node: ast.Labelled, env: Env) -> Any:
+        return self.chain(node, env, self.namer, None)
+
+    def _need(self, current: Tensor | None, step: ast.Node) -> Tensor:
+        if current is None:
+            raise DiagnosticError("this chain has no input: start it from a tensor, e.g. `image -> ...`",
+                                  step.span)
+        return current
+
+    # ---- structure ----------------------------------------------------------
+
+    def combine(self, step: ast.Combine, env: Env, namer: Namer, current: Tensor, label: str | None) -> Tensor:
+        join = namer.take(label)
+        outs = []
+        for index, branch in enumerate(step.branches):
+            branch_namer = namer.for_branch(join, label is not None, index)
+            out = self.chain(branch, env.child(current), branch_namer, current)
+            if not isinstance(out, Tensor):
+                raise DiagnosticError(f"{step.op}: branch {index + 1} gives {describe(out)}, not a tensor", branch.span)
+            outs.append(out)
+        names = [f"branch {i + 1}" for i in range(len(outs))]
+        if len(outs) == 1:
+            return outs[0] if step.op == "concat" else self._join(step, join, outs, names)
+        return self._join(step, join, outs, names)
+
+    def _join(self, step: ast.Node, name: str, outs: list[Tensor], names: list[str]) -> Tensor:
+        op = OPS[step.op]
+        return self.builder.add(name, op, {}, outs, step.span, names)
+
+    def branch(self, step: ast.If, env: Env, namer: Namer, current: Tensor | None, label: str | None) -> Any:
+        chosen = step.then if self._truth(step.test, env) else step.orelse
+        inner = self._grouped(namer, label, step)
+        try:
+            result = self.body(chosen, env.child(current), inner) if chosen is not None else None
+        finally:
+            self._ungroup(label)
+        return current if result is None else result
+
+    def loop(self, step: ast.For, env: Env, namer: Namer, current: Tensor | None, label: str | None) -> Any:
+        items = self.eval(step.iter, env)
+        if not isinstance(items, (list, str, dict)):
+            raise DiagnosticError(f"`for` needs a list or range, not {describe(items)}", step.iter.span)
+        inner = self._grouped(namer, label, step)
+        try:
+            for item in items:
+                body_env = env.child(current)
+                body_env.vars[step.var] = item
+                result = self.body(step.body, body_env, inner)
+                current = current if result is None else result
+        finally:
+            self._ungroup(label)
+        return current
+
+    def group(self, step: ast.Group, env: Env, namer: Namer, current: Tensor, label: str | None) -> Tensor:
+        path = namer.take(label)
+        self.builder.enter(path, "group", label or path.rsplit(".", 1)[-1], step.span)
+        try:
+            return self.chain(step.inner, env.child(current), Namer.inside(path), current)
+        finally:
+            self.builder.leave()
+
+    def _grouped(self, namer: Namer, label: str | None, step: ast.Node) -> Namer:
+        """A labelled `for`/`if` is a group of its own; unlabelled, it splices into the chain."""
+        if label is None:
+            return namer
+        path = namer.take(label)
+        self.builder.enter(path, "group", label, step.span)
+        return Namer.inside(path)
+
+    def _ungroup(self, label: str | None) -> None:
+        if label is not None:
+            self.builder.leave()
+
+    def label(self, label: ast.Label, env: Env) -> str:
+        parts = []
+        for part in label.parts:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
+            value = self.eval(part, env)
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
+                raise DiagnosticError(f"a label part must be a number or a string, not {describe(value)}", part.span)
+            parts.append(str(value))
+        text = "".join(parts)
+        if not _LABEL_TEXT.match(text):
+            raise DiagnosticError(f"label `{text}` may hold only letters, digits and `_`", label.span)
+        return text
+
+    # ---- application --------------------------------------------------------
+
+    def apply(self, callee: Any, args: list[Any], kwargs: dict[str, Any], tensors: list[Tensor], env: Env,
+              namer: Namer, label: str | None, span: Span) -> Tensor:
+        if isinstance(callee, Layer):
+            merged = {**dict(callee.kwargs), **kwargs}
+            return self.apply(callee.callee, [*callee.args, *args], merged, tensors, env, namer, label, span)
+        if isinstance(callee, OpValue):
+            return self.apply_op(callee.op, args, kwargs, tensors, namer, label, span)
+        if isinstance(callee, BlockValue):
+            return self.apply_block(callee, args, kwargs, tensors, namer, label, span)
+        raise DiagnosticError(f"{describe(callee)} is not an op or a block", span)
+
+    def apply_op(self, op: Op, args: list[Any], kwargs: dict[str, Any], tensors: list[Tensor], namer: Namer,
+                 label: str | None, span: Span) -> Tensor:
+        if op.inputs is not None and len(tensors) != op.inputs:
+            raise DiagnosticError(f"{op.name} takes one input, but gets {len(tensors)}", span)
+        bound = op.resolve(_bind_op(op, args, kwargs, span))
+        if op.name == "identity":
+            return tensors[0]
+        names = [f"input {i + 1}" for i in range(len(tensors))]
+        return self.builder.add(namer.take(label), op, bound, tensors, span, names)
+
+    def apply_block(self, block: BlockValue, args: list[Any], kwargs: dict[str, Any], tensors: list[Tensor],
+                    namer: Namer, label: str | None, span: Span) -> Tensor:
+        defn = block.defn
+        wanted = defn.inputs or ("in",)
+        if len(tensors) != len(wanted):
+            raise DiagnosticError(f"block `{defn.name}` takes {len(wanted)} input{'s' * (len(wanted) > 1)}"
+                                  f" ({', '.join(wanted)}), but gets {len(tensors)}", span)
+        if self.depth >= self.limits.call_depth:
+            raise DiagnosticError(f"blocks call each other more than {self.limits.call_depth} deep"
+                                  f" (is `{defn.name}` recursive?)", span)
+        env = Env({}, block.env, tensors[0] if defn.inputs is None else None, boundary=True)
+        self._bind_block(defn, args, kwargs, env, span)
+        if defn.inputs is not None:
+            env.vars.update(zip(defn.inputs, tensors))
+        path = namer.take(label)
+        self.builder.enter(path, "block", defn.name, span,
+                           {k: v for k, v in env.vars.items() if _plain(v)})
+        self.depth += 1
+        try:
+            result = self.body(defn.body, env, Namer.inside(path))
+        finally:
+            self.depth -= 1
+            self.builder.leave()
+        if not isinstance(result, Tensor):
+            raise DiagnosticError(f"block `{defn.name}` gives {describe(result)}: it must end with a chain"
+                                  " or `return`", span)
+        return result
+
+    def _bind_block(self, defn: ast.BlockDef, args: list[Any], kwargs: dict[str, Any], env: Env,
+                    span: Span) -> None:
+        names = [p.name for p in defn.params]
+        if len(args) > len(names):
+            raise DiagnosticError(f"block `{defn.name}` takes {len(names)} parameters, but gets {len(args)}", span)
+        for name in kwargs:
+            if name not in names:
+                raise DiagnosticError(f"block `{defn.name}` has no parameter `{name}`", span,
+                                      hint=suggest(name, names))
+        given = {**dict(zip(names, args)), **kwargs}
+        for param in defn.params:
+            if param.name in given:
+                env.vars[param.name] = given[param.name]
+            elif param.default is not None:
+                env.vars[param.name] = self.eval(param.default, env)
+            else:
+                raise DiagnosticError(f"block `{defn.name}` needs a value for `{param.name}`", span)
+
+    # ---- errors -------------------------------------------------------------
+
+    def _report(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.errors:
+            self.errors.append(diagnostic)
+
+    @staticmethod
+    def _poison(stmt: ast.Node, env: Env) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+            (stmt.name,) if isinstance(stmt, (ast.Let, ast.Output, ast.Input)) else ())
+        for target in targets:
+            env.vars[target] = POISON
+
+
+# ---- argument binding for ops ----------------------------------------------
+
+def _bind_op(op: Op, args: list[Any], kwargs: dict[str, Any], span: Span) -> dict[str, Any]:
+    if len(args) > len(op.params):
+        raise DiagnosticError(f"{op.name} takes {len(op.params)} argument{'s' * (len(op.params) != 1)},"
+                              f" but gets {len(args)}", span, hint=op.doc)
+    bound = dict(zip((p.name for p in op.params), args))
+    for name, value in kwargs.items():
+        if op.param(name) is None:
+            raise DiagnosticError(f"{op.name} has no argument `{name}`", span,
+                                  hint=suggest(name, [p.name for p in op.params]) or op.doc)
+        if name in bound:
+            raise DiagnosticError(f"{op.name}: argument `{name}` is given twice", span)
+        bound[name] = value
+    out = {}
+    for param in op.params:
+        if param.name not in bound:
+            if param.required:
+                raise DiagnosticError(f"{op.name} needs `{param.name}`", span, hint=op.doc)
+            out[param.name] = _normalise(param.kind, param.default)
+            continue
+        out[param.name] = _check_kind(op, param, bound[param.name], span)
+    return out
+
+
+def _normalise(kind: str, value: Any) -> Any:
+    if kind == "pair" and isinstance(value, int):
+        return (value, value)
+    return value
+
+
+def _check_kind(op: Op, param, value: Any, span: Span) -> Any:
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if param.kind == "pair" and isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        value = tuple(value)
+        numbers = list(value)
+    elif param.kind in ("int", "pair") and is_int:
+        numbers = [value]
+        value = _normalise(param.kind, value)
+    elif param.kind == "float" and (is_int or isinstance(value, float)):
+        return float(value)
+    elif param.kind == "bool" and isinstance(value, bool):
+        return value
+    elif param.kind == "str" and isinstance(value, str):
+        return value
+    else:
+        wanted = {"int": "an integer", "pair": "an integer or [height, width]", "float": "a number",
+                  "bool": "true or false", "str": "a string"}[param.kind]
+        raise DiagnosticError(f"{op.name}: `{param.name}` must be {wanted}, not {describe(value)}", span)
+    if param.minimum is not None and min(numbers) < param.minimum:
+        raise DiagnosticError(f"{op.name}: `{param.name}` must be at least {param.minimum}, not {min(numbers)}", span)
+    if max(numbers) > 1 << 20:
+        raise DiagnosticError(f"{op.name}: `{param.name}` = {max(numbers):,} is beyond netdsl's limit", span)
+    return value
+
+
+def _arity(callee: Any) -> int | None:
+    if isinstance(callee, Layer):
+        callee = callee.callee
+    if isinstance(callee, OpValue):
+        return callee.op.inputs
+    return len(callee.defn.inputs) if callee.defn.inputs else 1
+
+
+def _layer(callee: Any, args: list[Any], kwargs: dict[str, Any], span: Span) -> Layer:
+    if isinstance(callee, Layer):
+        return Layer(callee.callee, (*callee.args, *args), tuple({**dict(callee.kwargs), **kwargs}.items()), span)
+    return Layer(callee, tuple(args), tuple(kwargs.items()), span)
+
+
+def _callee_text(callee: Any) -> str:
+    return callee_name(callee.callee if isinstance(callee, Layer) else callee)
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, (int, float, str, bool)) or (
+        isinstance(value, list) and all(isinstance(v, (int, float, str, bool)) for v in value))

@@ -1,0 +1,72 @@
+"""The Python API: `netdsl.load(path)` gives a Model holding the IR and its analysis.
+
+Backends hang off the Model lazily, so importing netdsl never imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from netdsl.analysis.costs import Analysis, Cost, analyze
+from netdsl.analysis.summary import summary
+from netdsl.elaborate.elaborator import Limits
+from netdsl.elaborate.modules import build
+from netdsl.ir import Network
+from netdsl.library import resolve
+
+
+@dataclass
+class Model:
+    network: Network
+    source: Path
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        return self.network.graph
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return analyze(self.network)
+
+    @property
+    def totals(self) -> Cost:
+        return self.analysis.totals
+
+    @property
+    def params(self) -> int:
+        return self.totals.params
+
+    @property
+    def macs(self) -> int:
+        return self.totals.macs
+
+    @property
+    def flops(self) -> int:
+        return self.totals.flops
+
+    def summary(self) -> dict[str, Any]:
+        return summary(self.analysis)
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return f"<netdsl.Model {self.name}: {len(self.graph)} layers, {t.params:,} params, {t.macs:,} MACs>"
+
+
+def load(path: str | Path, net: str | None = None, *, input_shape: tuple[int, ...] | None = None,
+         limits: Limits | None = None, **params: Any) -> Model:
+    """Compile one network of a .net file (or a bundled preset's name) to its IR.
+
+    Raises `netdsl.CompileError` with located diagnostics for a user's mistake.
+    """
+    source, net = resolve(path, net)
+    network = build(source, net, params, input_shape, limits)
+    return Model(network, source)

@@ -1,0 +1,99 @@
+"""`netdsl summary`: the analysis as a rich table, blocks folded below --depth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from netdsl.analysis.costs import Analysis, Cost
+from netdsl.ir import Scope
+from netdsl.views.units import human, human_bytes, shape_text
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    op: str
+    shape: tuple[int, ...]
+    cost: Cost
+    depth: int
+    kind: str  # "layer", "open" (an expanded scope's header) or "folded"
+    training_only: bool = False
+
+
+def rows(analysis: Analysis, depth: int) -> list[Row]:
+    """Table rows in forward order; scopes deeper than `depth` fold into one row with their totals."""
+    net = analysis.network
+    last_shape = _scope_output_shapes(analysis)
+    out: list[Row] = []
+    shown: set[str] = set()
+    for lc in analysis.layers.values():
+        chain = net.scope_chain(lc.node.scope)
+        for level, scope in enumerate(chain[:depth + 1]):
+            if scope.path in shown:
+                continue
+            shown.add(scope.path)
+            folded = level == depth
+            out.append(Row(scope.path, _scope_op(scope), last_shape[scope.path], analysis.scopes[scope.path],
+                           level, "folded" if folded else "open", lc.training_only))
+        if len(chain) <= depth:
+            node = lc.node
+            args = node.spec.describe(node.args)
+            out.append(Row(node.name, f"{node.op} {args}".strip(), node.shape, lc.cost, len(chain), "layer",
+                           lc.training_only))
+    return out
+
+
+def _scope_op(scope: Scope) -> str:
+    return scope.name if scope.kind == "block" else "group"
+
+
+def _scope_output_shapes(analysis: Analysis) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for lc in analysis.layers.values():
+        scope: str | None = lc.node.scope
+        while scope is not None:
+            shapes[scope] = lc.node.shape
+            scope = analysis.network.scopes[scope].parent
+    return shapes
+
+
+def render_table(analysis: Analysis, depth: int, console: Console) -> None:
+    net = analysis.network
+    table = Table(title=f"{net.name}", title_justify="left", header_style="bold", expand=False)
+    for column, justify in (("Layer", "left"), ("Op", "left"), ("Output", "right"), ("Params", "right"),
+                            ("MACs", "right"), ("Activations", "right")):
+        table.add_column(column, justify=justify, no_wrap=column != "Op")
+    for row in rows(analysis, depth):
+        style = "bold" if row.kind != "layer" else ("dim" if row.training_only else "")
+        name = Text("  " * row.depth + row.name + (" ▸" if row.kind == "folded" else ""), style=style)
+        table.add_row(name, Text(row.op, style="cyan" if row.kind != "layer" else ""), shape_text(row.shape),
+                      _count(row.cost.params), _count(row.cost.macs), human_bytes(row.cost.activations),
+                      style="dim" if row.training_only else None)
+    console.print(table)
+    console.print(_totals(analysis))
+
+
+def _count(value: int) -> str:
+    return human(value) if value else "–"
+
+
+def _totals(analysis: Analysis) -> Text:
+    t, net = analysis.totals, analysis.network
+    inputs = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in net.inputs)
+    outputs = ", ".join(f"{p.name} {shape_text(p.shape)}" + (" (training)" if p.training else "")
+                        for p in net.outputs)
+    lines = [
+        f"Input: {inputs}    Output: {outputs}    (per sample, float32)",
+        f"Params: {t.params:,} ({human(t.params)})    Buffers: {t.buffers:,}",
+        f"MACs: {t.macs:,} ({human(t.macs)})    FLOPs: {t.flops:,} ({human(t.flops)})",
+        f"Activations: {human_bytes(t.activations)} in all, peak {human_bytes(analysis.peak_activations)}",
+    ]
+    if analysis.training_only.params or analysis.training_only.macs:
+        tr = analysis.training_only
+        lines.append(f"Training only (auxiliary outputs): {human(tr.params)} params,"
+                     f" {human(tr.macs)} MACs, not in the totals above except params")
+    return Text("\n".join(lines))
