@@ -159,6 +159,8 @@ class Elaborator(Expressions):
             return self.branch(step, env, namer, current, label)
         if isinstance(step, ast.For):
             return self.loop(step, env, namer, current, label)
+        while isinstance(step, ast.Group) and not isinstance(step.inner, (ast.Chain, ast.Labelled)):
+            step = step.inner
         if isinstance(step, ast.Group) and (current is not None or label is not None):
             return self.group(step, env, namer, self._need(current, step), label)
         if isinstance(step, ast.Call):
@@ -219,7 +221,9 @@ class Elaborator(Expressions):
             else:
                 kwargs[arg.name] = self.value(arg.value, env, self.namer)
         if not isinstance(callee, (Builtin, OpValue, BlockValue, Layer)):
-            raise DiagnosticError(f"{describe(callee)} cannot be called", node.func.span)
+            hidden = node.func.id if isinstance(node.func, ast.Name) and node.func.id in OPS else None
+            raise DiagnosticError(f"{describe(callee)} cannot be called", node.func.span,
+                                  hint=f"the name `{hidden}` here hides the built-in op; rename it" if hidden else None)
         return callee, args, kwargs
 
     def eval_Call(self, node: ast.Call, env: Env) -> Any:
