@@ -1,0 +1,22 @@
+"""The state_dict a compiled model will have, derived statically from the IR.
+
+Keys are the IR's layer names plus each op's weight and buffer names, in
+forward order; the PyTorch and ONNX backends must produce exactly these.
+"""
+
+from __future__ import annotations
+
+from netdsl.ir import Network
+from netdsl.ops import Shape
+
+
+def state_shapes(network: Network, buffers: bool = True) -> dict[str, Shape]:
+    out: dict[str, Shape] = {}
+    for node in network.nodes():
+        ins = list(node.in_shapes)
+        entries = dict(node.spec.weights(ins, node.shape, node.args))
+        if buffers:
+            entries.update(node.spec.buffers(ins, node.shape, node.args))
+        for key, shape in entries.items():
+            out[f"{node.name}.{key}"] = tuple(shape)
+    return out
