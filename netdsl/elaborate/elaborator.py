@@ -153,14 +153,14 @@ class Elaborator(Expressions):
         label = None
         if isinstance(step, ast.Labelled):
             label, step = self.label(step.label, env), step.step
+        while isinstance(step, ast.Group) and not isinstance(step.inner, (ast.Chain, ast.Labelled)):
+            step = step.inner  # `(if ...)`, `(concat {...})`: parentheses only group
         if isinstance(step, ast.Combine):
             return self.combine(step, env, namer, self._need(current, step), label)
         if isinstance(step, ast.If):
             return self.branch(step, env, namer, current, label)
         if isinstance(step, ast.For):
             return self.loop(step, env, namer, current, label)
-        while isinstance(step, ast.Group) and not isinstance(step.inner, (ast.Chain, ast.Labelled)):
-            step = step.inner
         if isinstance(step, ast.Group) and (current is not None or label is not None):
             return self.group(step, env, namer, self._need(current, step), label)
         if isinstance(step, ast.Call):
