@@ -3,6 +3,7 @@ shapes, scopes, and the checks that need the whole set (unique names, budget).""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import networkx as nx
@@ -11,7 +12,7 @@ from netdsl.diagnostics import DiagnosticError, Span
 from netdsl.elaborate.values import Tensor
 from netdsl.ir import Node, Scope
 from netdsl.ops import Op, ShapeError
-from netdsl.ops.base import check_size
+from netdsl.ops.base import MAX_ELEMENTS, check_size
 
 DEFAULT_NODE_BUDGET = 200_000
 
@@ -38,6 +39,7 @@ class GraphBuilder:
             shape = check_size(tuple(op.shape(in_shapes, args, input_names)))
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
+        self._check_weights(op, in_shapes, shape, args, span)
         self._claim(name, span)
         node = Node(name, op.name, args, tuple(t.node for t in inputs), tuple(in_shapes), shape, span, self.scope)
         self.graph.add_node(name, node=node, order=len(self.graph))
@@ -63,11 +65,18 @@ class GraphBuilder:
     def leave(self) -> None:
         self.scope_stack.pop()
 
+    @staticmethod
+    def _check_weights(op: Op, in_shapes: list, shape: tuple, args: dict[str, Any], span: Span) -> None:
+        weights = sum(math.prod(s) for s in op.weights(in_shapes, shape, args).values())
+        if weights > MAX_ELEMENTS:
+            raise DiagnosticError(f"{op.name} would have {weights:,} parameters, beyond netdsl's limit of"
+                                  f" {MAX_ELEMENTS:,}", span)
+
     def _claim(self, name: str, span: Span) -> None:
         if name in self._spans:
             first = self._spans[name]
+            notes = ((f"`{name}` was first named here", first),) if first != span else ()
             raise DiagnosticError(
                 f"two layers are named `{name}`", span,
-                hint="labels inside `for` repeat on every pass: compute them, e.g. `conv{i}:`",
-                notes=((f"`{name}` was first named here", first),))
+                hint="labels inside `for` repeat on every pass: compute them, e.g. `conv{i}:`", notes=notes)
         self._spans[name] = span

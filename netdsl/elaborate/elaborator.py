@@ -165,6 +165,7 @@ class Elaborator(Expressions):
             return self.group(step, env, namer, self._need(current, step), label)
         if isinstance(step, ast.Call):
             return self.call_step(step, env, namer, current, first, label)
+        self._known_step(step, env)
         saved, self.namer = self.namer, namer
         try:
             value = self.eval(step, env)
@@ -208,7 +209,14 @@ class Elaborator(Expressions):
             return len(tensors) >= 2 or current is None
         return len(tensors) >= arity
 
+    @staticmethod
+    def _known_step(step: ast.Node, env: Env) -> None:
+        """A misspelt op is the commonest mistake: name it as one, with a suggestion."""
+        if isinstance(step, ast.Name) and not env.lookup(step.id)[0]:
+            raise DiagnosticError(f"unknown op or block `{step.id}`", step.span, hint=suggest(step.id, env.names()))
+
     def call_parts(self, node: ast.Call, env: Env) -> tuple[Any, list[Any], dict[str, Any]]:
+        self._known_step(node.func, env)
         callee = self.eval(node.func, env)
         args, kwargs = [], {}
         for arg in node.args:

@@ -51,7 +51,8 @@ def _import_target(item: ast.Import, importer: Path, stack: list[Path]) -> Path:
         cycle = " → ".join(p.name for p in stack[stack.index(target.resolve()):] + [target.resolve()])
         raise CompileError([Diagnostic(f"import cycle: {cycle}", item.span)])
     if not target.is_file():
-        raise CompileError([Diagnostic(f'import "{item.path}": no such file (looked for {target})', item.span)])
+        raise CompileError([Diagnostic(f'import "{item.path}": no such file', item.span,
+                                       hint=f"imports are found relative to the importing file: looked for {target}")])
     return target
 
 

@@ -61,6 +61,24 @@ def same_shape(ins: list[Shape], a: dict, names: list[str]) -> Shape:
     return ins[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Ctor:
+    """A PyTorch constructor call, as data: the code generator renders it, and compares
+    the values across instances of one block to find the class's parameters."""
+
+    callee: str
+    args: tuple[tuple[str, Any], ...]  # positional, named for the generated parameters
+    kwargs: tuple[tuple[str, Any, Any], ...] = ()  # (name, value, PyTorch's default)
+
+
+def uniform_init(key: str, shapes: Weights, rng: Any) -> Any:
+    """PyTorch's default for conv and linear: U(±1/√fan_in) for weight and bias alike
+    (kaiming_uniform with a=√5), fan_in taken from the weight."""
+    fan_in = math.prod(shapes["weight"][1:])
+    bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+    return rng.uniform(-bound, bound, shapes[key]).astype("float32")
+
+
 @dataclass(frozen=True)
 class Op:
     """A built-in op. `flops` is the element-wise work beyond 2 × MACs."""
@@ -77,6 +95,14 @@ class Op:
     window: Callable[[dict], Window | str | None] = _none
     describe: Callable[[dict], str] = field(default=lambda a: "")
     resolve: Callable[[dict], dict] = field(default=lambda a: a)
+    # Lowerings. Stateful ops: `torch_module` builds the nn.Module; stateless ops:
+    # `torch_call(xs, a)` is a functional expression over the input expressions `xs`.
+    # `onnx(g, xs, a, ins, out)` emits nodes through the exporter's builder `g`.
+    # `init(key, shapes, rng)` draws one weight or buffer as PyTorch's default would.
+    torch_module: Callable[[list[Shape], Shape, dict], Ctor] | None = None
+    torch_call: Callable[[list[str], dict], str] | None = None
+    onnx: Callable[..., None] | None = None
+    init: Callable[[str, Weights, Any], Any] = uniform_init
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

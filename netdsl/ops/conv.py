@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netdsl.ops.base import Op, Param, ShapeError, Window, fmt_pair, need_image, numel, window_size
+from netdsl.ops.base import Ctor, Op, Param, ShapeError, Window, fmt_pair, need_image, numel, window_size
 
 
 def _shape(ins, a, names):
@@ -40,6 +40,19 @@ def _describe(a):
     return f"{text}, {a['out']}{extra}"
 
 
+def _torch(ins, out, a):
+    return Ctor("nn.Conv2d", (("in", ins[0][0]), ("out", a["out"]), ("kernel", a["kernel"])),
+                (("stride", a["stride"], 1), ("padding", a["pad"], 0), ("dilation", a["dilation"], 1),
+                 ("groups", a["groups"], 1), ("bias", a["bias"], True)))
+
+
+def _onnx(g, xs, a, ins, out):
+    inputs = [xs[0], g.weight("weight")] + ([g.weight("bias")] if a["bias"] else [])
+    (ph, pw) = a["pad"]
+    g.op("Conv", inputs, g.out, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+         pads=[ph, pw, ph, pw], dilations=list(a["dilation"]), group=a["groups"])
+
+
 CONV = Op(
     "conv", "2-D convolution: conv(out, kernel, stride=1, pad=0, dilation=1, groups=1, bias=true)",
     params=(Param("out", "int", minimum=1), Param("kernel", "pair", minimum=1),
@@ -48,5 +61,5 @@ CONV = Op(
             Param("bias", "bool", True)),
     shape=_shape, weights=_weights, macs=_macs,
     window=lambda a: Window(a["kernel"], a["stride"], a["dilation"]),
-    describe=_describe,
+    describe=_describe, torch_module=_torch, onnx=_onnx,
 )

@@ -1,4 +1,4 @@
-"""Element-wise ops: activations and dropout. Each costs one FLOP per element
+"""Element-wise ops: activations, constant scaling and dropout. Each costs one FLOP per element
 (softmax three: exponent, sum, divide); dropout is free at inference."""
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ GELU = _activation("gelu", "x·Φ(x)")
 SILU = _activation("silu", "x·sigmoid(x), also called swish")
 HARDSWISH = _activation("hardswish", "x·relu6(x + 3) / 6")
 SOFTMAX = _activation("softmax", "softmax over channels", cost=3)
+
+SCALE = Op("scale", "multiplies by a constant: scale(0.17) (Inception-ResNet's residual scaling)",
+           params=(Param("factor", "float"),), flops=_per_element(1), describe=lambda a: f"×{a['factor']}")
 
 DROPOUT = Op("dropout", "zeroes elements with probability p in training: dropout(p=0.5)",
              params=(Param("p", "float", 0.5),), describe=lambda a: f"p={a['p']}")

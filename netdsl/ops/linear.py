@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netdsl.ops.base import Op, Param, ShapeError, fmt_shape
+from netdsl.ops.base import Ctor, Op, Param, ShapeError, fmt_shape
 
 
 def _shape(ins, a, names):
@@ -18,9 +18,18 @@ def _weights(ins, out, a):
     return weights
 
 
+def _torch(ins, out, a):
+    return Ctor("nn.Linear", (("in", ins[0][0]), ("out", a["out"])), (("bias", a["bias"], True),))
+
+
+def _onnx(g, xs, a, ins, out):
+    inputs = [xs[0], g.weight("weight")] + ([g.weight("bias")] if a["bias"] else [])
+    g.op("Gemm", inputs, g.out, transB=1)
+
+
 LINEAR = Op(
     "linear", "fully connected layer: linear(out, bias=true)",
     params=(Param("out", "int", minimum=1), Param("bias", "bool", True)),
     shape=_shape, weights=_weights, macs=lambda ins, out, a: out[0] * ins[0][0],
-    describe=lambda a: str(a["out"]),
+    describe=lambda a: str(a["out"]), torch_module=_torch, onnx=_onnx,
 )

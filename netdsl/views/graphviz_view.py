@@ -1,0 +1,192 @@
+"""`netdsl render`: the network as a Graphviz picture with shapes and costs.
+
+Every number drawn comes from the analysis through a `GraphView`; this module
+only decides how it looks: labels, clusters with their totals, a log-scaled
+fill that makes the expensive layers stand out, dashed training-only parts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import graphviz
+
+from netdsl.analysis.costs import Analysis, Cost
+from netdsl.views.graphview import Box, GraphView, auto_depth, fold
+from netdsl.views.units import human, human_bytes, shape_text
+
+FORMATS = ("dot", "svg", "png", "pdf")
+COLOR_METRICS = {"macs": "MACs", "params": "params", "memory": "activation memory", "none": ""}
+# white → orange → red: the hotter the layer, the redder its box
+_RAMP = ((255, 255, 255), (253, 212, 158), (252, 141, 89), (215, 48, 31))
+_INSTALL_HINT = ("Graphviz's `dot` program is not installed or not on PATH; install Graphviz"
+                 " (apt-get install graphviz, brew install graphviz) or write a .dot file")
+
+
+class RenderError(Exception):
+    """A picture could not be written; the message is for the user, in one line."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    depth: int | None = None  # None: the deepest that stays legible
+    rankdir: str = "TB"
+    color: str = "macs"
+    root: str = ""  # draw only this scope's subgraph
+
+
+def graph_view(analysis: Analysis, options: RenderOptions) -> GraphView:
+    depth = auto_depth(analysis, options.root) if options.depth is None else options.depth
+    return fold(analysis, depth, options.root)
+
+
+def digraph(analysis: Analysis, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
+    """The Graphviz graph of `analysis` as `options` ask."""
+    view = graph_view(analysis, options)
+    graph = graphviz.Digraph(view.title(), graph_attr={
+        "rankdir": options.rankdir, "label": _header(view, options.color), "labelloc": "t",
+        "labeljust": "l", "fontname": "Helvetica", "fontsize": "14", "nodesep": "0.25", "ranksep": "0.35",
+        "newrank": "true"})
+    graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
+               margin="0.08,0.04")
+    graph.attr("edge", fontname="Helvetica", fontsize="8", fontcolor="#555555", color="#555555",
+               arrowsize="0.6")
+    scale = _Scale(view, options.color)
+    _emit_cluster(graph, view, view.root, scale)
+    for link in view.links:
+        graph.edge(link.tail, link.head, label=shape_text(link.shape),
+                   style="dashed" if link.training_only else "solid")
+    return graph
+
+
+def _emit_cluster(container: graphviz.Digraph, view: GraphView, path: str, scale: "_Scale") -> None:
+    for box in view.boxes.values():
+        if box.cluster == path:
+            _emit_box(container, box, scale)
+    for child in view.clusters:
+        if view.analysis.network.scopes[child].parent == path:
+            sub = graphviz.Digraph(name=f"cluster_{child}")
+            sub.attr(label=cluster_label(view.analysis, child), labeljust="l", fontsize="11",
+                     style="rounded,dashed" if _training_only(view, child) else "rounded",
+                     color="#888888", fontname="Helvetica-Bold")
+            _emit_cluster(sub, view, child, scale)
+            container.subgraph(sub)
+
+
+def cluster_label(analysis: Analysis, path: str) -> str:
+    """`inception4a — 365K params, 71.2M MACs`: a block instance with its totals."""
+    cost = analysis.scopes[path]
+    return f"{path} — {human(cost.params)} params, {human(cost.macs)} MACs"
+
+
+def box_lines(box: Box) -> list[str]:
+    """The text of a box, first line its title; tests read the same lines back from the SVG."""
+    if box.kind in ("output", "stub"):
+        return [box.title, shape_text(box.shape)]
+    lines = [box.title + (" ▸" if box.kind == "folded" else ""), box.op, shape_text(box.shape)]
+    if box.cost.params or box.cost.macs:
+        lines.append(f"{human(box.cost.params)} params · {human(box.cost.macs)} MACs")
+    return lines
+
+
+def _emit_box(container: graphviz.Digraph, box: Box, scale: "_Scale") -> None:
+    lines = [escape(line) for line in box_lines(box)]
+    label = "<<b>" + lines[0] + "</b>" + "".join(f"<br/>{line}" for line in lines[1:]) + ">"
+    style = "rounded,filled" + (",dashed" if box.training_only else "")
+    if box.kind == "output":
+        container.node(box.id, label, shape="oval", style="filled" + (",dashed" if box.training_only else ""),
+                       fillcolor="#e8f0fe")
+    elif box.kind == "stub":
+        container.node(box.id, label, style="rounded,dotted", fillcolor="white")
+    else:
+        container.node(box.id, label, style=style, fillcolor=scale.color(box.cost),
+                       shape="box3d" if box.kind == "folded" else "box",
+                       penwidth="1.5" if box.kind == "folded" else "1")
+
+
+def _training_only(view: GraphView, path: str) -> bool:
+    prefix = path + "."
+    return all(lc.training_only for name, lc in view.analysis.layers.items()
+               if lc.node.scope == path or lc.node.scope.startswith(prefix))
+
+
+def _header(view: GraphView, color: str) -> str:
+    t = view.cost()
+    lines = [f"{view.title()} — {human(t.params)} params · {human(t.macs)} MACs · {human(t.flops)} FLOPs"]
+    details = [f"depth {view.depth}"]
+    if not view.root:
+        details.insert(0, f"peak activations {human_bytes(view.analysis.peak_activations)}")
+        training = view.analysis.training_only
+        if training.params or training.macs:
+            details.append(f"dashed: training only ({human(training.params)} params, not in the MACs)")
+    if color != "none":
+        details.append(f"fill: {COLOR_METRICS[color]}, log scale over 3 decades")
+    return "\n".join([lines[0], " · ".join(details)]) + "\n "
+
+
+class _Scale:
+    """Log-scaled fill colours over the three decades below the costliest box shown."""
+
+    DECADES = 3
+
+    def __init__(self, view: GraphView, metric: str):
+        self.metric = metric
+        values = [self.value(b.cost) for b in view.boxes.values() if b.kind in ("layer", "folded")]
+        self.top = max(values, default=0)
+
+    def value(self, cost: Cost) -> int:
+        return {"macs": cost.macs, "params": cost.params, "memory": cost.activations}.get(self.metric, 0)
+
+    def color(self, cost: Cost) -> str:
+        value = self.value(cost)
+        if self.metric == "none" or value <= 0:
+            return "white"
+        t = max(0.0, 1 + math.log10(value / self.top) / self.DECADES) * (len(_RAMP) - 1)
+        low = min(int(t), len(_RAMP) - 2)
+        frac = t - low
+        rgb = (round(a + (b - a) * frac) for a, b in zip(_RAMP[low], _RAMP[low + 1]))
+        return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def render_bytes(analysis: Analysis, fmt: str, options: RenderOptions = RenderOptions()) -> bytes:
+    """The picture in `fmt`; raises RenderError when Graphviz's `dot` is missing."""
+    graph = digraph(analysis, options)
+    if fmt == "dot":
+        return graph.source.encode("utf-8")
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise RenderError(_INSTALL_HINT) from None
+    except graphviz.CalledProcessError as err:
+        raise RenderError(f"Graphviz failed: {err.stderr.decode(errors='replace').strip()}") from None
+
+
+def write(analysis: Analysis, path: str | Path, options: RenderOptions = RenderOptions()) -> Path:
+    """Writes the picture, its format taken from the suffix; a reader never sees a half-written file."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise RenderError(f"{path}: unknown picture format; use one of " + ", ".join(f".{f}" for f in FORMATS))
+    _atomic_write(path, render_bytes(analysis, fmt, options))
+    return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise RenderError(f"cannot write {path}: {err.strerror}") from None

@@ -1,0 +1,32 @@
+"""Shared helpers: the repository's paths and a way to compile inline .net text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import netdsl
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+NETS = REPO / "nets"
+EXAMPLES = REPO / "examples"
+
+
+def reference(name: str) -> dict:
+    path = SHARED / "reference" / name
+    if not path.is_file():
+        pytest.skip(f"reference figures not found at {path}")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def compile_text(tmp_path):
+    """Write .net text to a file and load one network of it."""
+    def compile_(text: str, net: str | None = None, name: str = "model.net", **params) -> netdsl.Model:
+        path = tmp_path / name
+        path.write_text(text)
+        return netdsl.load(path, net, **params)
+    return compile_
