@@ -122,6 +122,26 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@command("render")
+def cmd_render(args: argparse.Namespace) -> int:
+    """The network as a Graphviz picture (.svg, .png, .pdf or .dot)."""
+    from netdsl.views.graphviz_view import FORMATS, RenderError, RenderOptions, write
+
+    if args.output and Path(args.output).suffix.lstrip(".").lower() not in FORMATS:
+        print(f"netdsl: error: {args.output}: unknown picture format; use one of "
+              + ", ".join(f".{f}" for f in FORMATS), file=sys.stderr)
+        return EXIT_USAGE
+    model = load_model(args)
+    output = args.output or f"{model.name}.svg"
+    try:
+        write(model.analysis, output, RenderOptions(args.depth, args.rankdir, args.color))
+    except RenderError as err:
+        print(f"netdsl: error: {err}", file=sys.stderr)
+        return EXIT_DIAGNOSTICS
+    print(output)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
@@ -143,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=2, help="fold blocks nested deeper than N (default 2)")
     p.add_argument("--json", action="store_true", help="exact integers as JSON")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
+
+    p = sub.add_parser("render", help="draw the network with Graphviz (shapes and costs)",
+                       epilog="examples: netdsl render nets/googlenet.net -o googlenet.svg\n"
+                              "          netdsl render resnet152 --depth 0 --rankdir LR -o r152.png",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_network_options(p)
+    p.add_argument("-o", "--output", metavar="OUT", help="OUT.svg, .png, .pdf or .dot (default NET.svg)")
+    p.add_argument("--depth", type=int, help="fold blocks nested deeper than N (default: the deepest that"
+                                             " keeps the picture legible)")
+    p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default TB)")
+    p.add_argument("--color", choices=("macs", "params", "memory", "none"), default="macs",
+                   help="fill colour by this cost, log scale (default macs)")
     return parser
 
 

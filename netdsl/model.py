@@ -56,6 +56,15 @@ class Model:
     def summary(self) -> dict[str, Any]:
         return summary(self.analysis)
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a loaded network as its picture; without Graphviz, as its repr."""
+        from netdsl.views.graphviz_view import RenderError, render_bytes
+
+        try:
+            return render_bytes(self.analysis, "svg").decode("utf-8")
+        except RenderError:
+            return None
+
     def __repr__(self) -> str:
         t = self.totals
         return f"<netdsl.Model {self.name}: {len(self.graph)} layers, {t.params:,} params, {t.macs:,} MACs>"
