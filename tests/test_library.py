@@ -1,0 +1,85 @@
+"""The architecture library (nets/) against published figures: torchvision's state_dict
+keys and shapes, params and MACs; timm's params and MACs; the seeds' tables. All static:
+no weights are built, so the whole library checks in seconds."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+
+import netdsl
+from netdsl.analysis.state import state_shapes
+from netdsl.library import index
+from netdsl.syntax import ast
+from netdsl.syntax.parser import parse
+from tests.conftest import NETS, SHARED, reference
+
+
+def _reference_names(file: str) -> list[str]:
+    """Model names to parametrize over; one placeholder (which skips) when the file is absent."""
+    path = SHARED / "reference" / file
+    return list(json.loads(path.read_text())) if path.is_file() else [f"({file} missing)"]
+
+
+@pytest.mark.parametrize("name", _reference_names("torchvision_reference.json"))
+def test_torchvision_models_exact(name):
+    ref = reference("torchvision_reference.json")[name]
+    model = netdsl.load(name)
+    assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
+    # dicts compare keys and shapes; the listed order is torchvision's module order
+    assert state_shapes(model.network) == {key: tuple(shape) for key, shape in ref["state_dict"]}
+    assert model.params == ref["params"]
+    assert model.macs == ref["macs_conv_linear"]
+
+
+@pytest.mark.parametrize("name", _reference_names("timm_reference.json"))
+def test_timm_models_exact(name):
+    ref = reference("timm_reference.json")[name]
+    model = netdsl.load(name)
+    assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
+    assert (model.params, model.macs) == (ref["params"], ref["macs_conv_linear"])
+
+
+def _output_sizes(model: netdsl.Model, op: str) -> list[int]:
+    return [lc.node.shape[1] for lc in model.analysis.layers.values() if lc.node.op == op]
+
+
+def test_alexnet_paper_seed_figures():
+    model = netdsl.load("alexnet_paper")
+    conv1 = model.analysis.layer("features.0")
+    assert conv1.cost.params == 34_944  # (11×11×3 + 1) × 96
+    assert conv1.node.shape[1] == 55
+    assert _output_sizes(model, "maxpool") == [27, 13, 6]
+    assert model.analysis.layer("features.4").cost.params == (5 * 5 * 96 + 1) * 256
+
+
+def test_lenet5_seed_figures():
+    model = netdsl.load("lenet5")
+    assert model.params == 61_706
+    assert [lc.node.shape for lc in model.analysis.layers.values() if lc.node.op == "conv"] == [
+        (6, 28, 28), (16, 10, 10), (120, 1, 1)]
+
+
+@pytest.mark.parametrize("name", sorted(index()))
+def test_every_preset_analyzes(name):
+    model = netdsl.load(name)
+    assert model.params > 0 and model.macs > 0
+    assert model.network.outputs
+
+
+def test_no_block_is_defined_in_two_files():
+    files: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(NETS.glob("*.net")):
+        for item in parse(path.read_text(encoding="utf-8"), str(path)).items:
+            if isinstance(item, ast.BlockDef):
+                files[item.name].append(path.name)
+    repeated = {name: where for name, where in files.items() if len(where) > 1}
+    assert not repeated, f"blocks defined in more than one file: {repeated}"
+
+
+def test_every_net_file_cites_its_paper():
+    for path in sorted(NETS.glob("*.net")):
+        if path.name != "common.net":
+            assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name} lacks its header comment"
