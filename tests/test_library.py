@@ -83,3 +83,10 @@ def test_every_net_file_cites_its_paper():
     for path in sorted(NETS.glob("*.net")):
         if path.name != "common.net":
             assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name} lacks its header comment"
+
+
+def test_nets_readme_is_generated():
+    """nets/README.md is `netdsl nets --markdown`: regenerate it when the library changes."""
+    from netdsl.views.catalog import entries, markdown
+
+    assert (NETS / "README.md").read_text(encoding="utf-8") == markdown(entries())
