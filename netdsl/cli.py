@@ -153,6 +153,19 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_DIAGNOSTICS if errors or (changed and (args.check or args.diff)) else EXIT_OK
 
 
+@command("nets")
+def cmd_nets(args: argparse.Namespace) -> int:
+    """The bundled library with params and MACs; --markdown prints nets/README.md."""
+    from netdsl.views.catalog import entries, markdown, text_table
+
+    rows = entries()
+    if args.markdown:
+        sys.stdout.write(markdown(rows))
+    else:
+        print(text_table(rows))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
@@ -172,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help=".net files, or folders to search for them")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     p.add_argument("--diff", action="store_true", help="change nothing; print what would change as a diff")
+
+    p = sub.add_parser("nets", help="list the bundled networks with params and MACs",
+                       epilog="example: netdsl nets --markdown > nets/README.md")
+    p.add_argument("--markdown", action="store_true", help="print the library's README table")
 
     p = sub.add_parser("summary", help="layer table with shapes, params and MACs",
                        epilog="examples: netdsl summary nets/resnet.net --net resnet50 --depth 1\n"
