@@ -74,9 +74,14 @@ class Ctor:
 def uniform_init(key: str, shapes: Weights, rng: Any) -> Any:
     """PyTorch's default for conv and linear: U(±1/√fan_in) for weight and bias alike
     (kaiming_uniform with a=√5), fan_in taken from the weight."""
+    import numpy as np
+
     fan_in = math.prod(shapes["weight"][1:])
-    bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
-    return rng.uniform(-bound, bound, shapes[key]).astype("float32")
+    bound = np.float32(1 / math.sqrt(fan_in) if fan_in else 0.0)
+    values = rng.random(shapes[key], dtype=np.float32)
+    values *= 2 * bound
+    values -= bound
+    return values
 
 
 @dataclass(frozen=True)
