@@ -14,7 +14,7 @@ from netdsl.analysis.state import state_shapes
 from netdsl.library import index
 from netdsl.syntax import ast
 from netdsl.syntax.parser import parse
-from tests.conftest import NETS, SHARED, reference
+from tests.conftest import EXAMPLES, NETS, SHARED, reference
 
 
 def _reference_names(file: str) -> list[str]:
@@ -90,3 +90,16 @@ def test_nets_readme_is_generated():
     from netdsl.views.catalog import entries, markdown
 
     assert (NETS / "README.md").read_text(encoding="utf-8") == markdown(entries())
+
+
+@pytest.mark.parametrize("name", ["highway", "tutorial", "tutorial_wide"])
+def test_examples_compile(name):
+    model = netdsl.load(EXAMPLES / f"{name.split('_')[0]}.net", name)
+    assert model.params > 0
+
+
+def test_highway_layer_gates():
+    model = netdsl.load(EXAMPLES / "highway.net", depth=3)
+    first = sum(lc.cost.params for name, lc in model.analysis.layers.items() if name.startswith("layers.0."))
+    assert first == 2 * (50 * 50 + 50)  # transform H and gate T
+    assert {lc.node.op for lc in model.analysis.layers.values()} >= {"mul", "add", "sigmoid", "scale"}
