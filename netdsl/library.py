@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from netdsl.diagnostics import CompileError, Diagnostic, suggest
-from netdsl.syntax import ast
-from netdsl.syntax.parser import parse
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -21,15 +20,20 @@ def nets_dir() -> Path:
     return _PACKAGE / "nets"
 
 
+_NETWORK_LINE = re.compile(r"^network\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
 @lru_cache(maxsize=None)
 def index() -> dict[str, Path]:
-    """Every network and preset of the library, by name."""
+    """Every network and preset of the library, by name.
+
+    A line scan, not a parse: `netdsl summary resnet50` should not pay for parsing
+    every file of the library; the file found is then parsed in full as usual.
+    """
     found: dict[str, Path] = {}
     for path in sorted(nets_dir().glob("*.net")):
-        module = parse(path.read_text(encoding="utf-8"), str(path))
-        for item in module.items:
-            if isinstance(item, (ast.NetworkDef, ast.PresetDef)):
-                found.setdefault(item.name, path)
+        for name in _NETWORK_LINE.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(name, path)
     return found
 
 

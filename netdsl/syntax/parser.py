@@ -27,9 +27,10 @@ def grammar_path() -> Path:
 
 @lru_cache(maxsize=None)
 def _lark() -> Lark:
+    """The LALR tables are cached by lark in the temp dir, keyed by the grammar's hash."""
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
                 start=["start", "expr"], propagate_positions=True, maybe_placeholders=True,
-                postlex=Layout(), cache=False)
+                postlex=Layout(), cache=True)
 
 
 def parse(text: str, path: str = "<input>") -> ast.Module:
@@ -158,7 +159,7 @@ class _ToAst(Transformer):
         return list(items)
 
     def import_def(self, meta, c):
-        return ast.Import(self._span(meta), _unquote(c[0]))
+        return ast.Import(self._span(meta), self._unquote(c[0]))
 
     def block_def(self, meta, c):
         name, params, inputs, body = c
@@ -268,7 +269,7 @@ class _ToAst(Transformer):
         return ast.Number(self._span(meta), value)
 
     def string(self, meta, c):
-        return ast.String(self._span(meta), _unquote(c[0]))
+        return ast.String(self._span(meta), self._unquote(c[0]))
 
     def true(self, meta, c):
         return ast.Bool(self._span(meta), True)
@@ -307,6 +308,12 @@ class _ToAst(Transformer):
     def kwarg(self, meta, c):
         return ast.Arg(self._span(meta), str(c[0]), c[1])
 
+    def _unquote(self, tok: Token) -> str:
+        try:
+            return _unquote(tok)
+        except UnicodeDecodeError as err:
+            raise DiagnosticError(f"bad escape in a string: {err.reason}", _tok_span(self.path, tok)) from None
+
     def _label(self, tok: Token) -> ast.Label:
         text = str(tok).rstrip(": \t")
         span = Span(self.path, tok.line, tok.column, tok.line, tok.column + len(text))
@@ -315,7 +322,11 @@ class _ToAst(Transformer):
         for m in _LABEL_PART.finditer(text):
             if m.start() > pos:
                 parts.append(text[pos:m.start()])
-            parts.append(parse_expr(m.group(1), self.path, tok.line, tok.column + m.start(1)))
+            try:
+                parts.append(parse_expr(m.group(1), self.path, tok.line, tok.column + m.start(1)))
+            except CompileError as err:
+                where = Span(self.path, tok.line, tok.column + m.start(), tok.line, tok.column + m.end())
+                raise DiagnosticError(f"`{m.group()}` in a label: {err.diagnostics[0].message}", where) from None
             pos = m.end()
         if pos < len(text):
             parts.append(text[pos:])

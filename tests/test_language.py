@@ -1,0 +1,212 @@
+"""Every form of the language parses, elaborates and gets the PyTorch-style names
+the naming rules promise (netdsl/elaborate/naming.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from netdsl import CompileError
+from netdsl.syntax import ast
+from netdsl.syntax.parser import parse
+
+
+def names(model) -> list[str]:
+    return [n.name for n in model.network.nodes()]
+
+
+def test_chain_and_sequential_numbering(compile_text):
+    model = compile_text("""
+# a comment
+network n() {
+    input x: [3, 32, 32]   # trailing comment
+    output y = x -> conv(8, 3, pad=1) -> relu
+        -> fc1: conv(16, 1)
+}""")
+    assert names(model) == ["x", "y.0", "y.1", "fc1"]
+    assert model.network.outputs[0].shape == (16, 32, 32)
+
+
+def test_concat_add_mul_and_identity(compile_text):
+    model = compile_text("""
+network n() {
+    input x: [16, 8, 8]
+    a = x -> concat { conv(8, 1); conv(8, 3, pad=1) }
+    b = a -> add { identity; conv(16, 1) }
+    output y = b -> mul {
+        identity
+        global_avgpool -> conv(16, 1) -> sigmoid
+    }
+}""")
+    shapes = {n.name: n.shape for n in model.network.nodes()}
+    assert shapes["a.0"] == (16, 8, 8)
+    assert model.network.node("b.0").inputs == ("a.0", "b.0.1.0")
+    assert model.network.node("y.0").op == "mul"
+    assert model.network.outputs[0].shape == (16, 8, 8)
+
+
+def test_labels_and_computed_labels(compile_text):
+    model = compile_text("""
+network n(blocks=3) {
+    input x: [4, 8, 8]
+    output y = x -> stage: for i in range(blocks) {
+        layer{i + 1}: conv(4, 3, pad=1) -> act{i}: relu
+    }
+}""")
+    assert names(model)[1:] == ["stage.layer1", "stage.act0", "stage.layer2", "stage.act1",
+                                "stage.layer3", "stage.act2"]
+    assert model.network.scopes["stage"].kind == "group"
+
+
+def test_for_splices_like_a_sequential_built_from_a_list(compile_text):
+    model = compile_text("""
+network n() {
+    input x: [3, 8, 8]
+    output y = x -> features: (for c in [8, 16] { conv(c, 3, pad=1) -> relu } -> maxpool(2))
+}""")
+    assert names(model)[1:] == ["features.0", "features.1", "features.2", "features.3", "features.4"]
+
+
+def test_if_else_chooses_structure(compile_text):
+    text = """
+network n(deep=false) {
+    input x: [3, 8, 8]
+    output y = x -> if deep { conv(8, 3, pad=1) -> conv(8, 3, pad=1) } else { conv(8, 1) }
+        -> if deep { relu }
+}"""
+    assert [n.op for n in compile_text(text).network.nodes()] == ["input", "conv"]
+    assert [n.op for n in compile_text(text, deep=True).network.nodes()] == ["input", "conv", "conv", "relu"]
+
+
+def test_named_values_and_multi_input_ops(compile_text):
+    model = compile_text("""
+network n() {
+    input x: [8, 8, 8]
+    a = x -> conv(8, 1)
+    b = x -> conv(8, 3, pad=1)
+    output y = concat(add(a, b), mul(a, b), x -> avgpool(3, stride=1, pad=1))
+}""")
+    assert model.network.outputs[0].shape == (24, 8, 8)
+    join = [n for n in model.network.nodes() if n.op == "concat"][0]
+    assert [model.network.node(i).op for i in join.inputs] == ["add", "mul", "avgpool"]
+
+
+def test_blocks_defaults_block_values_and_partial_calls(compile_text):
+    model = compile_text("""
+block unit(c, k=3, act=relu) { conv(c, k, pad=k // 2) -> act }
+block stack(n, make) { for i in range(n) { make() } }
+network n() {
+    input x: [3, 8, 8]
+    output y = x -> a: unit(4) -> b: unit(8, k=1, act=sigmoid) -> c: stack(2, unit(16))
+}""")
+    assert [n.name for n in model.network.nodes() if n.op == "conv"] == ["a.0", "b.0", "c.0.0", "c.1.0"]
+    assert model.network.node("b.1").op == "sigmoid"
+    assert model.network.scopes["c.1"].name == "unit"
+
+
+def test_multi_input_block_with_return(compile_text):
+    model = compile_text("""
+block cell(c)(cur, prev) {
+    a = cur -> conv(c, 1)
+    b = prev -> conv(c, 3, pad=1)
+    return concat(add(a, b), add(cur -> avgpool(3, stride=1, pad=1), prev))
+}
+network n() {
+    input x: [8, 8, 8]
+    p = x -> conv(8, 1)
+    c1 = cell(8)(x, p)
+    output y = c1 -> conv(8, 1) -> second: cell(8)(p)
+}""")
+    assert model.network.node("c1.0.3").shape == (16, 8, 8)
+    assert model.network.outputs[0].shape == (16, 8, 8)
+    assert model.network.scopes["second"].name == "cell"
+    assert model.network.node("second.b.0").inputs == ("p.0",)
+
+
+def test_in_shape_and_let(compile_text):
+    model = compile_text("""
+let ratio = 4
+block se() {
+    mul { identity; global_avgpool -> conv(in.c // ratio, 1) -> relu -> conv(in.c, 1) -> sigmoid }
+}
+network n() {
+    input x: [32, 8, 8]
+    output y = x -> se()
+}""")
+    convs = [n for n in model.network.nodes() if n.op == "conv"]
+    assert [c.shape[0] for c in convs] == [8, 32]
+
+
+def test_presets_and_overrides(compile_text, tmp_path):
+    text = """
+network net(width=8, classes=10) {
+    input x: [3, 8, 8]
+    output y = x -> conv(width, 3) -> global_avgpool -> flatten -> linear(classes)
+}
+network wide = net(width=32)
+"""
+    assert compile_text(text, "wide").network.node("y.0").shape == (32, 6, 6)
+    assert compile_text(text, "wide", classes=5).network.outputs[0].shape == (5,)
+    assert compile_text(text, "net").network.node("y.0").shape == (8, 6, 6)
+
+
+def test_relative_import(tmp_path):
+    import netdsl
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "common.net").write_text("block unit(c) { conv(c, 1) -> relu }\n")
+    (tmp_path / "model.net").write_text('import "lib/common.net"\nnetwork model() {\n'
+                                         "    input x: [3, 4, 4]\n    output y = x -> unit(8)\n}\n")
+    assert netdsl.load(tmp_path / "model.net").network.outputs[0].shape == (8, 4, 4)
+
+
+def test_import_cycle_is_reported(tmp_path):
+    import netdsl
+
+    (tmp_path / "a.net").write_text('import "b.net"\n')
+    (tmp_path / "b.net").write_text('import "a.net"\n')
+    with pytest.raises(CompileError) as err:
+        netdsl.load(tmp_path / "a.net")
+    diag = err.value.diagnostics[0]
+    assert diag.message == "import cycle: a.net → b.net → a.net"
+    assert (diag.span.line, diag.span.col) == (1, 1) and diag.span.path.endswith("b.net")
+
+
+def test_statement_level_loop_rebinds(compile_text):
+    model = compile_text("""
+network n() {
+    input x: [4, 8, 8]
+    h = x
+    for i in range(3) {
+        h = h -> cell{i}: conv(4, 3, pad=1)
+    }
+    output y = h
+}""")
+    assert [n.name for n in model.network.nodes()] == ["x", "cell0", "cell1", "cell2"]
+
+
+def test_training_only_outputs(compile_text):
+    model = compile_text("""
+network n() {
+    input x: [3, 8, 8]
+    a = x -> conv(4, 3, pad=1)
+    train output aux = a -> head: (flatten -> linear(10))
+    output y = a -> global_avgpool -> flatten -> fc: linear(10)
+}""")
+    assert model.analysis.training_only.macs == 4 * 8 * 8 * 10
+    assert model.macs == 3 * 4 * 9 * 64 + 40
+
+
+def test_every_ast_node_has_a_span():
+    module = parse(open("nets/googlenet.net").read(), "nets/googlenet.net")
+
+    def walk(node):
+        if isinstance(node, ast.Node):
+            assert node.span.line >= 1 and node.span.col >= 1
+            for value in vars(node).values() if hasattr(node, "__dict__") else (
+                    getattr(node, f) for f in node.__dataclass_fields__):
+                walk(value)
+        elif isinstance(node, tuple):
+            for item in node:
+                walk(item)
+
+    walk(module)
