@@ -215,8 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    from netdsl.highlight import use_color
+
+    color = use_color(sys.stderr)
     for diag in diagnostics:
-        print(render(diag), file=sys.stderr)
+        print(render(diag, color=color), file=sys.stderr)
     count = len(diagnostics)
     if count > 1:
         print(f"{count} errors", file=sys.stderr)

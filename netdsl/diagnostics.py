@@ -72,22 +72,23 @@ SOURCES = SourceCache()
 _MAX_QUOTED = 200
 
 
-def render(diag: Diagnostic, sources: SourceCache = SOURCES) -> str:
-    """gcc/rustc-style text: location, message, quoted line, caret, hint and notes."""
+def render(diag: Diagnostic, sources: SourceCache = SOURCES, color: bool = False) -> str:
+    """gcc/rustc-style text: location, message, quoted line, caret, hint and notes.
+    With `color`, the quoted lines are syntax-highlighted and the caret is red."""
     out = [f"{diag.span}: {diag.severity}: {diag.message}" if diag.span
            else f"netdsl: {diag.severity}: {diag.message}"]
     if diag.span:
-        out.extend(_quote(diag.span, sources))
+        out.extend(_quote(diag.span, sources, color))
     if diag.hint:
         out.append(f"  hint: {diag.hint}")
     for note, span in diag.notes:
         out.append(f"{span}: note: {note}" if span else f"  note: {note}")
         if span:
-            out.extend(_quote(span, sources))
+            out.extend(_quote(span, sources, color))
     return "\n".join(out)
 
 
-def _quote(span: Span, sources: SourceCache) -> list[str]:
+def _quote(span: Span, sources: SourceCache, color: bool = False) -> list[str]:
     text = sources.line(span.path, span.line)
     if text is None:
         return []
@@ -99,7 +100,12 @@ def _quote(span: Span, sources: SourceCache) -> list[str]:
         text, start, end = text[left:left + _MAX_QUOTED], start - left, min(end - left, _MAX_QUOTED)
     gutter = f"{span.line:>5} | "
     caret = " " * len(gutter[:-2]) + "| " + "".join(c if c == "\t" else " " for c in text[:start])
-    return [gutter + text, caret + "^" * max(1, end - start)]
+    marks = "^" * max(1, end - start)
+    if color:
+        from netdsl.highlight import ansi
+
+        return [gutter + ansi(text), caret + f"\x1b[1;31m{marks}\x1b[0m"]
+    return [gutter + text, caret + marks]
 
 
 def suggest(name: str, choices) -> str | None:
