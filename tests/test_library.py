@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from functools import lru_cache
 
 import pytest
 
@@ -17,6 +18,12 @@ from netdsl.syntax.parser import parse
 from tests.conftest import EXAMPLES, NETS, SHARED, reference
 
 
+@lru_cache(maxsize=None)
+def _model(name: str) -> netdsl.Model:
+    """Each preset compiled once for the whole module."""
+    return netdsl.load(name)
+
+
 def _reference_names(file: str) -> list[str]:
     """Model names to parametrize over; one placeholder (which skips) when the file is absent."""
     path = SHARED / "reference" / file
@@ -26,7 +33,7 @@ def _reference_names(file: str) -> list[str]:
 @pytest.mark.parametrize("name", _reference_names("torchvision_reference.json"))
 def test_torchvision_models_exact(name):
     ref = reference("torchvision_reference.json")[name]
-    model = netdsl.load(name)
+    model = _model(name)
     assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
     # dicts compare keys and shapes; the listed order is torchvision's module order
     assert state_shapes(model.network) == {key: tuple(shape) for key, shape in ref["state_dict"]}
@@ -37,7 +44,7 @@ def test_torchvision_models_exact(name):
 @pytest.mark.parametrize("name", _reference_names("timm_reference.json"))
 def test_timm_models_exact(name):
     ref = reference("timm_reference.json")[name]
-    model = netdsl.load(name)
+    model = _model(name)
     assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
     assert (model.params, model.macs) == (ref["params"], ref["macs_conv_linear"])
 
@@ -47,7 +54,7 @@ def _output_sizes(model: netdsl.Model, op: str) -> list[int]:
 
 
 def test_alexnet_paper_seed_figures():
-    model = netdsl.load("alexnet_paper")
+    model = _model("alexnet_paper")
     conv1 = model.analysis.layer("features.0")
     assert conv1.cost.params == 34_944  # (11×11×3 + 1) × 96
     assert conv1.node.shape[1] == 55
@@ -56,7 +63,7 @@ def test_alexnet_paper_seed_figures():
 
 
 def test_lenet5_seed_figures():
-    model = netdsl.load("lenet5")
+    model = _model("lenet5")
     assert model.params == 61_706
     assert [lc.node.shape for lc in model.analysis.layers.values() if lc.node.op == "conv"] == [
         (6, 28, 28), (16, 10, 10), (120, 1, 1)]
@@ -64,7 +71,7 @@ def test_lenet5_seed_figures():
 
 @pytest.mark.parametrize("name", sorted(index()))
 def test_every_preset_analyzes(name):
-    model = netdsl.load(name)
+    model = _model(name)
     assert model.params > 0 and model.macs > 0
     assert model.network.outputs
 
