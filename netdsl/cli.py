@@ -166,6 +166,16 @@ def cmd_nets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@command("tui")
+def cmd_tui(args: argparse.Namespace) -> int:
+    """Browse the network in the terminal; reloads when the file is saved."""
+    from netdsl.library import resolve
+    from netdsl.views.tui import run
+
+    path, net = resolve(args.file, args.net)
+    return run(path, net, _overrides(args.set or []))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
@@ -211,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default TB)")
     p.add_argument("--color", choices=("macs", "params", "memory", "none"), default="macs",
                    help="fill colour by this cost, log scale (default macs)")
+
+    p = sub.add_parser("tui", help="browse the network in a terminal UI",
+                       epilog="example: netdsl tui nets/googlenet.net --net googlenet_paper")
+    _add_network_options(p)
     return parser
 
 

@@ -56,7 +56,7 @@ def digraph(analysis: Analysis, options: RenderOptions = RenderOptions()) -> gra
                margin="0.08,0.04")
     graph.attr("edge", fontname="Helvetica", fontsize="8", fontcolor="#555555", color="#555555",
                arrowsize="0.6")
-    scale = _Scale(view, options.color)
+    scale = Heat(view, options.color)
     _emit_cluster(graph, view, view.root, scale)
     for link in view.links:
         graph.edge(link.tail, link.head, label=shape_text(link.shape),
@@ -64,7 +64,7 @@ def digraph(analysis: Analysis, options: RenderOptions = RenderOptions()) -> gra
     return graph
 
 
-def _emit_cluster(container: graphviz.Digraph, view: GraphView, path: str, scale: "_Scale") -> None:
+def _emit_cluster(container: graphviz.Digraph, view: GraphView, path: str, scale: "Heat") -> None:
     for box in view.boxes.values():
         if box.cluster == path:
             _emit_box(container, box, scale)
@@ -94,7 +94,7 @@ def box_lines(box: Box) -> list[str]:
     return lines
 
 
-def _emit_box(container: graphviz.Digraph, box: Box, scale: "_Scale") -> None:
+def _emit_box(container: graphviz.Digraph, box: Box, scale: "Heat") -> None:
     lines = [escape(line) for line in box_lines(box)]
     label = "<<b>" + lines[0] + "</b>" + "".join(f"<br/>{line}" for line in lines[1:]) + ">"
     style = "rounded,filled" + (",dashed" if box.training_only else "")
@@ -129,7 +129,7 @@ def _header(view: GraphView, color: str) -> str:
     return "\n".join([lines[0], " · ".join(details)]) + "\n "
 
 
-class _Scale:
+class Heat:
     """Log-scaled fill colours over the three decades below the costliest box shown."""
 
     DECADES = 3
