@@ -13,7 +13,7 @@ from typing import Any
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder
-from netdsl.elaborate.expressions import Expressions, Poisoned
+from netdsl.elaborate.expressions import MAX_WORK, Expressions, Poisoned
 from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
                                      describe)
@@ -27,8 +27,11 @@ _LABEL_TEXT = re.compile(r"^[A-Za-z0-9_]+$")
 
 @dataclass
 class Limits:
+    """Bounds on one compile, so a typo or a hostile file fails fast with a diagnostic."""
+
     node_budget: int = DEFAULT_NODE_BUDGET
     call_depth: int = MAX_CALL_DEPTH
+    work_budget: int = MAX_WORK
 
 
 class Elaborator(Expressions):
@@ -36,6 +39,7 @@ class Elaborator(Expressions):
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
+        self.work_budget = self.limits.work_budget
         self.errors: list[Diagnostic] = []
         self.depth = 0
         self.namer = Namer.inside("")
@@ -291,6 +295,7 @@ class Elaborator(Expressions):
         items = self.eval(step.iter, env)
         if not isinstance(items, (list, str, dict)):
             raise DiagnosticError(f"`for` needs a list or range, not {describe(items)}", step.iter.span)
+        self.tick(len(items), step.iter.span)
         inner = self._grouped(namer, label, step)
         try:
             for item in items:

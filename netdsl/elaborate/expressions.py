@@ -6,51 +6,82 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, Callable
 
-from netdsl.diagnostics import DiagnosticError, Span, suggest
+from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.elaborate.values import Builtin, Env, Poison, Tensor, describe
 from netdsl.syntax import ast
 
 MAX_RANGE = 100_000
 MAX_INT = 1 << 62
 MAX_LIST = 1_000_000
+MAX_VALUE_DEPTH = 100
+# Compile-time work (expressions evaluated, loop passes, list items made) one
+# network may take: the biggest bundled one (NASNet) takes about 7,000; a
+# runaway loop stops here within seconds.
+MAX_WORK = 1_000_000
 
 
 class Poisoned(Exception):
     """An operand came from a definition that already failed; nothing more to report."""
 
 
-def _range(span: Span, *args: Any) -> list[int]:
-    if not 1 <= len(args) <= 3 or not all(_is_int(a) for a in args):
+def _range(span: Span, *args: Any, **kwargs: Any) -> list[int]:
+    if kwargs or not 1 <= len(args) <= 3 or not all(_is_int(a) for a in args):
         raise DiagnosticError("range takes one to three integers", span)
+    if len(args) == 3 and args[2] == 0:
+        raise DiagnosticError("range: the step must not be zero", span)
     values = range(*args)
     if len(values) > MAX_RANGE:
         raise DiagnosticError(f"range of {len(values):,} items is over the limit of {MAX_RANGE:,}", span)
     return list(values)
 
 
-def _make_divisible(span: Span, value: Any, divisor: Any = 8, min_value: Any = None) -> int:
+def make_divisible(span: Span, value: Any, divisor: Any = 8, min_value: Any = None) -> int:
     """MobileNet's channel rounding: nearest multiple of divisor, never 10% below value."""
+    if not (_is_number(value) and _is_int(divisor) and divisor > 0 and (min_value is None or _is_number(min_value))):
+        raise DiagnosticError("make_divisible takes a number, a positive integer divisor and a number minimum", span)
     floor = divisor if min_value is None else min_value
     rounded = max(floor, int(value + divisor / 2) // divisor * divisor)
     return rounded + divisor if rounded < 0.9 * value else rounded
 
 
-def _checked(name: str, fn):
-    """A Python built-in whose failures become diagnostics at the call."""
-    def call(span: Span, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except (TypeError, ValueError, OverflowError) as err:
-            raise DiagnosticError(f"{name}: {err}", span) from None
+def _flat(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A Python built-in given numbers and strings, or one flat list of them.
+
+    Nested lists are refused before Python sees them: `sum` would concatenate
+    them without bound and `min` would compare them without a depth limit.
+    """
+    def call(span: Span, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise DiagnosticError(f"{name} takes no named arguments", span)
+        items = [*args[0], *args[1:]] if args and isinstance(args[0], list) else args
+        if name != "len" and not all(isinstance(v, (int, float, str)) for v in items):
+            raise DiagnosticError(f"{name} works on numbers and strings, or one list of them", span)
+        return fn(*args)
     return call
 
 
+def _checked(name: str, fn: Callable[..., Any]) -> Builtin:
+    """A built-in whose failures become diagnostics at the call, and whose result
+    is held to the bounds of arithmetic (`int(1e300)`, `float("nan")`)."""
+    def call(span: Span, *args: Any, **kwargs: Any) -> Any:
+        try:
+            value = fn(span, *args, **kwargs)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise DiagnosticError(f"{name}: {err}", span) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise DiagnosticError(f"{name}: " + ("not a number" if math.isnan(value) else "number too large"), span)
+        if _is_int(value) and abs(value) > MAX_INT:
+            raise DiagnosticError(f"{name}: number too large", span)
+        return value
+    return Builtin(name, call)
+
+
 BUILTINS: dict[str, Builtin] = {
-    "range": Builtin("range", _range),
-    "make_divisible": Builtin("make_divisible", _make_divisible),
-    **{name: Builtin(name, _checked(name, fn)) for name, fn in (
+    "range": _checked("range", _range),
+    "make_divisible": _checked("make_divisible", make_divisible),
+    **{name: _checked(name, _flat(name, fn)) for name, fn in (
         ("len", len), ("min", min), ("max", max), ("abs", abs), ("sum", sum),
         ("int", int), ("float", float), ("round", round))},
 }
@@ -70,18 +101,49 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_LAYER_STEPS = {"For": "`for`", "If": "`if`", "Combine": "a combinator"}
+
+
+def _nesting(value: Any, seen: dict[int, int]) -> int:
+    """How deeply lists and dicts nest in `value`. Every list and dict was checked
+    when it was made, so this recursion is at most MAX_VALUE_DEPTH deep; `seen`
+    keeps shared parts (`a = [a, a]`) from being walked twice."""
+    if not isinstance(value, (list, dict)):
+        return 0
+    if id(value) not in seen:
+        items = value.values() if isinstance(value, dict) else value
+        seen[id(value)] = 1 + max((_nesting(v, seen) for v in items), default=0)
+    return seen[id(value)]
+
+
 class Expressions:
     """Evaluates the value-level expressions; the elaborator adds chains and tensors."""
 
+    work: int = 0
+    work_budget: int = MAX_WORK
+
+    def tick(self, amount: int, span: Span) -> None:
+        """Counts compile-time work, so a runaway loop is a diagnostic, not a hang.
+        Over budget, the compile stops: every later statement would only repeat it."""
+        self.work += amount
+        if self.work > self.work_budget:
+            raise CompileError([Diagnostic(
+                f"this takes more than {self.work_budget:,} steps to work out at compile time", span,
+                hint="is a loop or a list far bigger than intended?")])
+
     def eval(self, node: ast.Node, env: Env) -> Any:
-        method = getattr(self, "eval_" + type(node).__name__)
+        method = getattr(self, "eval_" + type(node).__name__, None)
+        if method is None:
+            raise DiagnosticError(f"{_LAYER_STEPS.get(type(node).__name__, 'this')} makes layers, not a value;"
+                                  " it can only be a step of a chain", node.span, hint="e.g. `x -> for ... { ... }`")
+        self.tick(1, node.span)
         value = method(node, env)
         if isinstance(value, Poison):
             raise Poisoned()
         return value
 
     def eval_Number(self, node: ast.Number, env: Env) -> Any:
-        if _is_int(node.value) and abs(node.value) > MAX_INT:
+        if (_is_int(node.value) and abs(node.value) > MAX_INT) or not math.isfinite(node.value):
             raise DiagnosticError("number too large", node.span)
         return node.value
 
@@ -103,7 +165,15 @@ class Expressions:
         return env.input
 
     def eval_ListExpr(self, node: ast.ListExpr, env: Env) -> list:
-        return [self.eval(item, env) for item in node.items]
+        return self._nested([self.eval(item, env) for item in node.items], node.span)
+
+    def _nested(self, value: list | dict, span: Span) -> list | dict:
+        """A new list or dict, refused if nested so deep that comparing or printing it would recurse too far."""
+        seen: dict[int, int] = {}
+        if _nesting(value, seen) > MAX_VALUE_DEPTH:
+            raise DiagnosticError(f"lists nested more than {MAX_VALUE_DEPTH} deep", span)
+        self.tick(len(seen), span)
+        return value
 
     def eval_DictExpr(self, node: ast.DictExpr, env: Env) -> dict:
         out = {}
@@ -112,7 +182,7 @@ class Expressions:
             if isinstance(k, (list, dict)) or not isinstance(k, (int, float, str, bool)):
                 raise DiagnosticError(f"a dict key must be a number or a string, not {describe(k)}", key.span)
             out[k] = self.eval(value, env)
-        return out
+        return self._nested(out, node.span)
 
     def eval_Group(self, node: ast.Group, env: Env) -> Any:
         return self.eval(node.inner, env)
@@ -157,7 +227,19 @@ class Expressions:
             raise DiagnosticError("number too large", node.span)
         if node.op == "*" and isinstance(left, list) and len(left) * right > MAX_LIST:
             raise DiagnosticError(f"list of {len(left) * right:,} items is over the limit", node.span)
-        result = _ARITH[node.op](left, right)
+        if node.op == "+" and isinstance(left, (list, str)) and len(left) + len(right) > MAX_LIST:
+            raise DiagnosticError(f"{'list' if isinstance(left, list) else 'string'} of {len(left) + len(right):,} items is over the limit"
+                                  f" of {MAX_LIST:,}", node.span)
+        try:
+            result = _ARITH[node.op](left, right)
+        except ZeroDivisionError:
+            raise DiagnosticError("division by zero", node.right.span) from None
+        except OverflowError:
+            raise DiagnosticError("number too large", node.span) from None
+        if isinstance(result, complex):
+            raise DiagnosticError("a negative number to a fractional power has no real value", node.span)
+        if isinstance(result, (list, str)):
+            self.tick(len(result), node.span)
         if _is_int(result) and abs(result) > MAX_INT:
             raise DiagnosticError("number too large", node.span)
         if isinstance(result, float) and not math.isfinite(result):
@@ -173,6 +255,8 @@ class Expressions:
     def eval_Index(self, node: ast.Index, env: Env) -> Any:
         container, key = self.eval(node.value, env), self.eval(node.index, env)
         if isinstance(container, dict):
+            if not isinstance(key, (int, float, str)):
+                raise DiagnosticError(f"a dict key is a number or a string, not {describe(key)}", node.index.span)
             if key not in container:
                 keys = ", ".join(map(str, list(container)[:10]))
                 raise DiagnosticError(f"no entry {key!r} in the dict (its keys: {keys})", node.index.span)

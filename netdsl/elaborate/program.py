@@ -60,7 +60,7 @@ def _read(path: Path, at: Span | None) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise DiagnosticError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB", at)
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # -sig: a BOM from a Windows editor is not code
     except UnicodeDecodeError as err:
         raise CompileError([Diagnostic(f"{path} is not UTF-8 text (byte {err.start})", at)]) from None
     except OSError as err:
