@@ -176,6 +176,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run(path, net, _overrides(args.set or []))
 
 
+@command("compile")
+def cmd_compile(args: argparse.Namespace) -> int:
+    """ONNX (--onnx) or standalone PyTorch source (--torch); see netdsl.backends.compile."""
+    from netdsl.backends.compile import run
+
+    return run(args, load_model(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
@@ -221,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default TB)")
     p.add_argument("--color", choices=("macs", "params", "memory", "none"), default="macs",
                    help="fill colour by this cost, log scale (default macs)")
+
+    p = sub.add_parser("compile", help="write ONNX or standalone PyTorch source",
+                       epilog="examples: netdsl compile nets/googlenet.net --onnx\n"
+                              "          netdsl compile resnet50 --torch -o resnet50.py\n"
+                              "          netdsl compile resnet50 --onnx --weights r50.safetensors --verify",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_network_options(p)
+    p.add_argument("--input", metavar="C,H,W", help="override the input shape, e.g. 3,160,160")
+    from netdsl.backends.compile import add_options
+
+    add_options(p)
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",
                        epilog="example: netdsl tui nets/googlenet.net --net googlenet_paper")

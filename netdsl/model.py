@@ -65,6 +65,28 @@ class Model:
         except RenderError:
             return None
 
+    def to_torch(self, seed: int = 0, weights: str | Path | None = None) -> Any:
+        """A plain nn.Module (training mode) generated from the IR, with PyTorch-default
+        weights drawn from `seed`, or a `.pt`/`.safetensors` state_dict checked against the IR."""
+        from netdsl.backends.torch_module import build_module
+        from netdsl.backends.weights import load_weights
+
+        state = load_weights(weights) if weights is not None else None
+        return build_module(self.network, state, seed, self.source.name)
+
+    def torch_source(self) -> str:
+        """Standalone PyTorch source for this network (what `netdsl compile --torch` writes)."""
+        from netdsl.backends.torch_codegen import generate
+
+        return generate(self.network, self.source.name)
+
+    def to_onnx(self, seed: int = 0, opset: int = 17, dynamic_batch: bool = False) -> Any:
+        """An onnx.ModelProto, lowered from the IR (eval-mode semantics), seeded weights."""
+        from netdsl.backends.onnx_export import export
+        from netdsl.backends.weights import init_state
+
+        return export(self.network, init_state(self.network, seed), opset, dynamic_batch)
+
     def __repr__(self) -> str:
         t = self.totals
         return f"<netdsl.Model {self.name}: {len(self.graph)} layers, {t.params:,} params, {t.macs:,} MACs>"

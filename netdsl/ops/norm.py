@@ -25,7 +25,7 @@ def _bn_onnx(g, xs, a, ins, out):
     scale, bias = ((g.weight("weight"), g.weight("bias")) if a["affine"]
                    else (g.const([1.0] * c, "float32"), g.const([0.0] * c, "float32")))
     g.op("BatchNormalization", [xs[0], scale, bias, g.weight("running_mean"), g.weight("running_var")],
-         g.out, epsilon=a["eps"], momentum=1 - a["momentum"])
+         g.out, epsilon=a["eps"])
 
 
 def _bn_init(key, shapes, rng):
