@@ -6,15 +6,14 @@ a failure becomes a notice in the UI rather than a crash.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
-from netdsl.diagnostics import CompileError
 from netdsl.model import Model
 from netdsl.views.tui.session import Session
 
-ONNX_MODULE = "netdsl.backends.onnx_export"
+EXPORT_TIMEOUT = 600
 
 
 def export_svg(model: Model, root: str, directory: Path) -> tuple[str, str]:
@@ -30,19 +29,33 @@ def export_svg(model: Model, root: str, directory: Path) -> tuple[str, str]:
 
 
 def export_onnx(session: Session, directory: Path) -> tuple[str, str]:
-    """Compiles the current network to NET.onnx with the ONNX backend, when this build has one."""
+    """Compiles the current network to NET.onnx through `netdsl compile --onnx` in a child process,
+    so a slow or failing export never blocks or breaks the UI."""
+    from netdsl.cli import COMMANDS
+
     model = session.model
-    if importlib.util.find_spec(ONNX_MODULE) is None:
-        return "ONNX export is not available in this build of netdsl (no netdsl.backends.onnx_export)", "warning"
-    backend = importlib.import_module(ONNX_MODULE)
-    export = getattr(backend, "export", None)
-    if model is None or not callable(export):
-        return f"{ONNX_MODULE} has no export(model, path) function; use `netdsl compile --onnx`", "warning"
-    path = directory / f"{model.name}.onnx"
+    if model is None:
+        return "nothing to export: the file does not compile", "warning"
+    if "compile" not in COMMANDS:
+        return "ONNX export is not available in this build of netdsl (no `netdsl compile`)", "warning"
+    out = directory / f"{model.name}.onnx"
+    command = [sys.executable, "-m", "netdsl", "compile", str(session.path), "--net", model.name, "--onnx", str(out)]
+    for key, value in session.overrides.items():
+        command += ["--set", f"{key}={_net_literal(value)}"]
     try:
-        export(model.network, path)
-    except CompileError as err:
-        return "; ".join(d.message for d in err.diagnostics), "error"
-    except Exception as err:  # a backend failure must not take the session down
-        return f"ONNX export failed: {type(err).__name__}: {err}", "error"
-    return f"wrote {path}", "information"
+        result = subprocess.run(command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"ONNX export took longer than {EXPORT_TIMEOUT} s and was stopped", "error"
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"ONNX export failed: {last}", "error"
+    return f"wrote {out}", "information"
+
+
+def _net_literal(value: object) -> str:
+    """A --set value as .net source: true/false for booleans, lists as written."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_net_literal(v) for v in value) + "]"
+    return str(value)
