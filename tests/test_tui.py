@@ -168,3 +168,18 @@ def test_broken_file_at_start_still_opens(tmp_path):
             assert app.is_running
 
     asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_onnx_key_writes_the_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def run() -> None:
+        app = NetdslApp(NETS / "lenet.net")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("x")
+            await _until(pilot, lambda: (tmp_path / f"{app.session.model.name}.onnx").exists(), seconds=120)
+            await _until(pilot, lambda: not app.query_one("#busy").has_class("shown"))
+            assert (tmp_path / f"{app.session.model.name}.onnx").stat().st_size > 0
+
+    asyncio.run(run())

@@ -6,6 +6,7 @@ a failure becomes a notice in the UI rather than a crash.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,17 +40,27 @@ def export_onnx(session: Session, directory: Path) -> tuple[str, str]:
     if "compile" not in COMMANDS:
         return "ONNX export is not available in this build of netdsl (no `netdsl compile`)", "warning"
     out = directory / f"{model.name}.onnx"
-    command = [sys.executable, "-m", "netdsl", "compile", str(session.path), "--net", model.name, "--onnx", str(out)]
+    command = [sys.executable, "-m", "netdsl", "compile", str(session.path), "--net", model.name, "--onnx",
+               "-o", str(out)]
     for key, value in session.overrides.items():
         command += ["--set", f"{key}={_net_literal(value)}"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT, env=_same_netdsl())
     except subprocess.TimeoutExpired:
         return f"ONNX export took longer than {EXPORT_TIMEOUT} s and was stopped", "error"
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no message"])[-1]
         return f"ONNX export failed: {last}", "error"
     return f"wrote {out}", "information"
+
+
+def _same_netdsl() -> dict[str, str]:
+    """The environment with this process's netdsl first on the path, installed or not."""
+    import netdsl
+
+    root = str(Path(netdsl.__file__).resolve().parent.parent)
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def _net_literal(value: object) -> str:
