@@ -21,7 +21,7 @@ from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.ir import Network, Node
 
 DEFAULT_OPSET = 17
-MIN_OPSET = 13
+MIN_OPSET = 14  # HardSwish
 _DTYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64}
 
 
