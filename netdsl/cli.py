@@ -60,11 +60,34 @@ def _input_shape(text: str | None) -> tuple[int, ...] | None:
     return shape
 
 
+def _limits(args: argparse.Namespace):
+    """`--max-nodes N`: the layer budget of one network, so a runaway file stops early."""
+    from netdsl.elaborate.elaborator import Limits
+
+    max_nodes = getattr(args, "max_nodes", None)
+    return None if max_nodes is None else Limits(node_budget=max_nodes)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+    return value
+
+
+def _add_max_nodes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-nodes", type=_positive, metavar="N",
+                   help="stop with a diagnostic past N layers per network (default 200,000)")
+
+
 def load_model(args: argparse.Namespace):
     from netdsl.model import load
 
     return load(args.file, args.net, input_shape=_input_shape(getattr(args, "input", None)),
-                **_overrides(args.set or []))
+                limits=_limits(args), **_overrides(args.set or []))
 
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
@@ -73,6 +96,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
                                  " else the only one)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a network parameter, e.g. --set depth=101 (repeatable)")
+    _add_max_nodes(p)
 
 
 # ---- commands ----------------------------------------------------------------
@@ -92,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for name in names:
                 try:
                     parameters(defs, name, {})
-                    build(file, name)
+                    build(file, name, limits=_limits(args))
                 except CompileError as err:
                     errors.extend(d for d in err.diagnostics if d not in errors)
             if errors:
@@ -195,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check .net files for errors",
                        epilog="example: netdsl check nets/*.net")
     p.add_argument("files", nargs="+", metavar="FILE")
+    _add_max_nodes(p)
 
     p = sub.add_parser("fmt", help="format .net files in the canonical layout",
                        epilog="examples: netdsl fmt nets/mynet.net\n"
