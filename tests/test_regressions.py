@@ -62,6 +62,15 @@ CASES = [
     ("list_concatenation", "network p() {\n    input x: [3, 8, 8]\n    let a = [0] * 600000\n"
                            "    let v = a + a\n    output y = x -> relu\n}\n",
      "4:13", "list of 1,200,000 items is over the limit of 1,000,000"),
+    # RecursionError in the tree → AST pass: long operator chains nest without brackets
+    ("long_sum", LET.format("1" + " + 1" * 600), "3:1153", "nested more than 320 levels deep"),
+    ("many_minus_signs", LET.format("-" * 600 + "1"), "3:329", "nested more than 320 levels deep"),
+    ("long_ternary", LET.format("1 if true else " * 400 + "1"), "3:4753", "nested more than 320 levels deep"),
+    # RecursionError in the elaborator: blocks that each nest deeply, calling each other
+    ("deep_blocks_of_deep_ifs", "".join(f"block b{i}() {{ " + "if true { " * 60 + f"b{i + 1}()" + " }" * 60 + " }\n"
+                                        for i in range(60))
+     + "block b60() { relu }\nnetwork p() {\n    input x: [3, 8, 8]\n    output y = x -> b0()\n}\n",
+     "62:1", "network `p` nests blocks, `if`, `for` and combinators too deeply"),
     # a hang: 9 million loop passes
     ("nested_loops", "network p() {\n    input x: [3, 8, 8]\n"
                      "    for i in range(3000) { for j in range(3000) { let z = 1 } }\n"

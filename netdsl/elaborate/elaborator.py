@@ -53,7 +53,14 @@ class Elaborator(Expressions):
         self.outputs: list[Port] = []
         self.input_shape = input_shape
         env = Env(dict(params), module_env, None, boundary=True)
-        self.body(defn.body, env, Namer.inside(""), recover=True)
+        try:
+            self.body(defn.body, env, Namer.inside(""), recover=True)
+        except RecursionError:
+            # Each nesting is bounded (blocks by call_depth, the rest by the parser), but
+            # blocks that each nest deeply can still outrun Python's stack together.
+            raise CompileError([Diagnostic(
+                f"network `{defn.name}` nests blocks, `if`, `for` and combinators too deeply to elaborate",
+                defn.span, hint="flatten some of the nesting, or lower the depth of block calls")]) from None
         if not self.outputs and not self.errors:
             self.errors.append(Diagnostic(f"network `{defn.name}` declares no output", defn.span,
                                           hint="add `output logits = image -> ...`"))

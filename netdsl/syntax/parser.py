@@ -7,10 +7,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from netdsl.diagnostics import CompileError, DiagnosticError, Span
+from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span
 from netdsl.syntax import ast
 from netdsl.syntax.layout import Layout
 
@@ -58,7 +58,29 @@ def _run(text: str, path: str, start: str):
         raise CompileError([err.diagnostic]) from None
 
 
+# Parse-tree levels one file may nest: 99 nested `if` blocks (the bracket limit)
+# take about 300. The tree → AST pass and the elaborator recurse once or twice
+# per level, so a deeper tree (`- - - … 1`, `1 + 1 + …` thousands long) would be
+# a RecursionError rather than a diagnostic.
+MAX_TREE_DEPTH = 320
+
+
+def _check_depth(tree: Tree, path: str) -> None:
+    """Walks the tree without recursion and reports the first level past MAX_TREE_DEPTH."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            meta = node.meta
+            span = Span(path, meta.line, meta.column, meta.end_line, meta.end_column) if not meta.empty else None
+            raise CompileError([Diagnostic(
+                f"this is nested more than {MAX_TREE_DEPTH} levels deep (operators, calls and blocks)", span,
+                hint="split it with `let` names or blocks")])
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
 def _to_ast(tree, path: str):
+    _check_depth(tree, path)
     try:
         return _ToAst(path).transform(tree)
     except VisitError as err:
@@ -85,8 +107,6 @@ def _word(token_type: str) -> str:
 
 
 def _syntax_error(err: UnexpectedInput, text: str, path: str):
-    from netdsl.diagnostics import Diagnostic
-
     line, col = max(err.line, 1), max(err.column, 1)
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
