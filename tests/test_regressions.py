@@ -71,6 +71,11 @@ CASES = [
                                         for i in range(60))
      + "block b60() { relu }\nnetwork p() {\n    input x: [3, 8, 8]\n    output y = x -> b0()\n}\n",
      "62:1", "network `p` nests blocks, `if`, `for` and combinators too deeply"),
+    # AttributeError in the graph builder: a chain starting from a plain value (found by the long fuzz run,
+    # from squeezenet.net with its `output` line deleted, so the input shape ran on into the chain)
+    ("value_into_chain", LET.format("3 -> relu"), "3:13", "`->` needs a tensor on its left, not the number 3"),
+    ("shape_into_chain", "network p() {\n    input x: [3, 8, 8]\n        -> f: (relu)\n}\n",
+     "2:14", "`->` needs a tensor on its left, not a list"),
     # a hang: 9 million loop passes
     ("nested_loops", "network p() {\n    input x: [3, 8, 8]\n"
                      "    for i in range(3000) { for j in range(3000) { let z = 1 } }\n"

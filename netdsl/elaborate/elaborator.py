@@ -157,6 +157,9 @@ class Elaborator(Expressions):
     def chain(self, node: ast.Node, env: Env, namer: Namer, current: Tensor | None) -> Any:
         steps = node.steps if isinstance(node, ast.Chain) else (node,)
         for index, step in enumerate(steps):
+            if index and not isinstance(current, Tensor):
+                raise DiagnosticError(f"`->` needs a tensor on its left, not {describe(current)}",
+                                      steps[index - 1].span)
             current = self.step(step, env, namer, current, first=index == 0)
         return current
 
