@@ -102,8 +102,8 @@ def describe(value: Any) -> str:
         return f"the number {value}"
     if isinstance(value, float):
         return f"the number {value:g}"
-    if isinstance(value, str):
-        return f'the string "{value}"'
+    if isinstance(value, str):  # cut, so a 1 MB string does not make a 1 MB message
+        return f'the string "{value}"' if len(value) <= 40 else f'a string of {len(value):,} characters "{value[:20]}…"'
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
