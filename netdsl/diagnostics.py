@@ -63,11 +63,20 @@ class SourceCache:
                 self.texts[path] = Path(path).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 return None
-        lines = self.texts[path].splitlines()
+        lines = source_lines(self.texts[path])
         return lines[line - 1] if 0 < line <= len(lines) else None
 
 
 SOURCES = SourceCache()
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as the lexer counts them: split at \n only. str.splitlines also splits at
+    \f, \v, \x1c-\x1e and more, which would quote the wrong line after one of them."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines
 
 _MAX_QUOTED = 200
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import netdsl
 from netdsl.cli import main
-from netdsl.diagnostics import Diagnostic, Span, render
+from netdsl.diagnostics import Diagnostic, Span, render, source_lines
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = sorted([*(REPO / "nets").glob("*.net"), *(REPO / "examples").glob("*.net")])
@@ -52,7 +52,7 @@ def fuzz_settings(default: int):
 
 def check_span(span: Span) -> None:
     """A span names a file that exists and a line:col inside it (col may sit just past the end)."""
-    lines = Path(span.path).read_text(encoding="utf-8-sig", errors="replace").splitlines() or [""]
+    lines = source_lines(Path(span.path).read_text(encoding="utf-8-sig", errors="replace"))
     assert 1 <= span.line <= len(lines), f"{span}: line outside the file's {len(lines)} lines"
     assert 1 <= span.col <= len(lines[span.line - 1]) + 1, f"{span}: column outside its line"
     assert (span.end_line, span.end_col) >= (span.line, span.col), f"{span}: ends before it starts"

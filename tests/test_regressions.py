@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 import netdsl
+from netdsl.diagnostics import render
 
 # `let v = EXPR` on line 3, column 10 of this network.
 LET = "network p() {{\n    input x: [3, 8, 8]\n    let v = {}\n    output y = x -> relu\n}}\n"
@@ -100,3 +101,16 @@ def test_byte_order_mark_is_not_code(tmp_path) -> None:
     path = tmp_path / "p.net"
     path.write_bytes("\ufeffnetwork p() {\n    input x: [3, 8, 8]\n    output y = x -> relu\n}\n".encode())
     assert len(netdsl.load(path).graph) == 2
+
+
+@pytest.mark.parametrize("separator", ["\f", "\x1e", "\v", "\u2028"])
+def test_quoted_line_after_odd_line_separators(tmp_path, separator: str) -> None:
+    """str.splitlines splits at \\f, \\x1e, \\v, U+2028 but the lexer counts only \\n, so the
+    diagnostic quoted (and the fuzzer's bounds check saw) the wrong line; found by the long fuzz run."""
+    path = tmp_path / "p.net"
+    path.write_text(f"#{separator} a comment\nnetwork p() {{\n    input x: [3, 8, 8]\n    output y = x -> nope\n}}\n")
+    with pytest.raises(netdsl.CompileError) as err:
+        netdsl.load(path)
+    diag = err.value.diagnostics[0]
+    assert (diag.span.line, diag.span.col) == (4, 21)
+    assert render(diag).splitlines()[1].endswith("    output y = x -> nope")

@@ -10,7 +10,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span
+from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, source_lines
 from netdsl.syntax import ast
 from netdsl.syntax.layout import Layout
 
@@ -148,7 +148,7 @@ def _unclosed_hint(text: str) -> str | None:
 
 
 def _end_of(text: str) -> tuple[int, int]:
-    lines = text.splitlines() or [""]
+    lines = source_lines(text)
     return len(lines), len(lines[-1]) + 1
 
 
