@@ -72,9 +72,8 @@ def test_node_budget_from_the_command_line(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_default_node_budget(tmp_path):
-    """200,000 layers: exponential block recursion runs into the default budget."""
-    text = ("block b(n) { if n > 0 { relu -> b(n - 1) -> b(n - 1) } else { relu } }\n"
-            + network("b(40)"))
+    """200,000 layers: nested loops of cheap steps reach the default node budget before the work budget."""
+    text = network("for i in range(1000) { for j in range(250) { relu } }")
     diag, _ = diagnose(write(tmp_path, text), bound=120)
     assert diag.message == "the network has more than 200,000 layers"
 
