@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(p)
     p.add_argument("--input", metavar="C,H,W", help="override the input shape, e.g. 3,160,160")
-    p.add_argument("--depth", type=int, default=2, help="fold blocks nested deeper than N (default 2)")
+    p.add_argument("--depth", type=int, default=1, help="fold blocks nested deeper than N (default 1)")
     p.add_argument("--json", action="store_true", help="exact integers as JSON")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
 
