@@ -26,7 +26,8 @@ def run(args: argparse.Namespace, model: Any) -> int:
         output, difference = _torch(args, model, state)
     else:
         output, difference = _onnx(args, model, state)
-    print(output)
+    print(f"wrote {output} ({_size(output)}; {network.name}, {len(state)} tensors,"
+          f" {model.params:,} params{', ' + args.weights if args.weights else ', seeded random weights'})")
     if difference is None:
         return EXIT_OK
     print(difference, file=sys.stderr)
@@ -70,6 +71,11 @@ def _torch(args: argparse.Namespace, model: Any, state: dict) -> tuple[str, Any]
     reference = build_module(network, state)
     return output, verify(network, reference, lambda inputs: torch_outputs(standalone, network, inputs),
                           seed=args.seed)
+
+
+def _size(path: str) -> str:
+    size = Path(path).stat().st_size
+    return f"{size / (1 << 20):.1f} MiB" if size >= 1 << 20 else f"{size / 1024:.1f} KiB"
 
 
 def _terminate(signum: int, frame: Any) -> None:
