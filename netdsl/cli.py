@@ -211,7 +211,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
-        epilog="exit status: 0 success, 1 a mistake in a .net file (diagnostics), 2 usage error")
+        epilog="examples:\n"
+               "  netdsl summary resnet50                      a bundled network by name\n"
+               "  netdsl summary nets/resnet.net --set depth=101 --json\n"
+               "  netdsl compile nets/googlenet.net --onnx --verify\n"
+               "  netdsl render nets/googlenet.net -o googlenet.svg\n"
+               "  netdsl tui nets/googlenet.net\n\n"
+               "exit status: 0 success, 1 a mistake in a .net file (diagnostics), 2 usage error",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
