@@ -80,7 +80,7 @@ def _positive(text: str) -> int:
 
 def _add_max_nodes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-nodes", type=_positive, metavar="N",
-                   help="stop with a diagnostic past N layers per network (default 200,000)")
+                   help="stop with a diagnostic past N layers per network (default 100,000)")
 
 
 def load_model(args: argparse.Namespace):

@@ -72,10 +72,10 @@ def test_node_budget_from_the_command_line(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_default_node_budget(tmp_path):
-    """200,000 layers: nested loops of cheap steps reach the default node budget before the work budget."""
-    text = network("for i in range(1000) { for j in range(250) { relu } }")
+    """100,000 layers: nested loops of cheap steps reach the default node budget before the work budget."""
+    text = network("for i in range(101) { for j in range(1000) { relu } }")
     diag, _ = diagnose(write(tmp_path, text), bound=120)
-    assert diag.message == "the network has more than 200,000 layers"
+    assert diag.message == "the network has more than 100,000 layers"
 
 
 def test_infinite_block_recursion(tmp_path):
@@ -101,8 +101,9 @@ def test_runaway_loops(tmp_path):
     text = network("relu", "[3, 8, 8]").replace(
         "    output", "    for i in range(100000) { for j in range(100000) { let z = i * j } }\n    output")
     diag, elapsed = diagnose(write(tmp_path, text), bound=15)
-    assert diag.message == "this takes more than 1,000,000 steps to work out at compile time"
-    assert where(diag) == "3:39"
+    assert diag.message == "this takes more than 300,000 steps to work out at compile time"
+    assert where(diag) == "3:67"
+    assert diag.notes[0][0] == "inside this loop" and (diag.notes[0][1].line, diag.notes[0][1].col) == (3, 39)
     diag, _ = diagnose(write(tmp_path, text), limits=Limits(work_budget=10_000))
     assert diag.message == "this takes more than 10,000 steps to work out at compile time"
 

@@ -14,7 +14,7 @@ from netdsl.ir import Node, Scope
 from netdsl.ops import Op, ShapeError
 from netdsl.ops.base import MAX_ELEMENTS, check_size
 
-DEFAULT_NODE_BUDGET = 200_000
+DEFAULT_NODE_BUDGET = 100_000
 
 
 class GraphBuilder:

@@ -307,6 +307,7 @@ class Elaborator(Expressions):
             raise DiagnosticError(f"`for` needs a list or range, not {describe(items)}", step.iter.span)
         self.tick(len(items), step.iter.span)
         inner = self._grouped(namer, label, step)
+        outer_loops, self.loops = self.loops, (*self.loops, step.iter.span)
         try:
             for item in items:
                 body_env = env.child(current)
@@ -314,6 +315,7 @@ class Elaborator(Expressions):
                 result = self.body(step.body, body_env, inner)
                 current = current if result is None else result
         finally:
+            self.loops = outer_loops
             self._ungroup(label)
         return current
 

@@ -19,7 +19,7 @@ MAX_VALUE_DEPTH = 100
 # Compile-time work (expressions evaluated, loop passes, list items made) one
 # network may take: the biggest bundled one (NASNet) takes about 7,000; a
 # runaway loop stops here within seconds.
-MAX_WORK = 1_000_000
+MAX_WORK = 300_000  # the largest library net (NASNet-A Large) takes about 7,000
 
 
 class Poisoned(Exception):
@@ -121,14 +121,17 @@ class Expressions:
 
     work: int = 0
     work_budget: int = MAX_WORK
+    loops: tuple[Span, ...] = ()  # the iterables of the `for`s being run, innermost last
 
     def tick(self, amount: int, span: Span) -> None:
         """Counts compile-time work, so a runaway loop is a diagnostic, not a hang.
-        Over budget, the compile stops: every later statement would only repeat it."""
+        Over budget, the compile stops: every later statement would only repeat it.
+        A note points at the innermost loop running, the likeliest culprit."""
         self.work += amount
         if self.work > self.work_budget:
             raise CompileError([Diagnostic(
                 f"this takes more than {self.work_budget:,} steps to work out at compile time", span,
+                notes=(("inside this loop", self.loops[-1]),) if self.loops else (),
                 hint="is a loop or a list far bigger than intended?")])
 
     def eval(self, node: ast.Node, env: Env) -> Any:
