@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -96,7 +98,7 @@ def _pair(pair: tuple[int, int]) -> str:
 def source_excerpt(span: Span, text: str) -> Text:
     """A few numbered lines around the span, the span itself highlighted."""
     lines = text.splitlines()
-    out = Text(f"{span}\n", style="dim", no_wrap=True, overflow="ellipsis")
+    out = Text(f"{_shown(span.path)}:{span.line}:{span.col}\n", style="dim", no_wrap=True, overflow="ellipsis")
     if not lines:
         return out
     first, last = max(1, span.line - CONTEXT_LINES), min(len(lines), span.end_line + CONTEXT_LINES)
@@ -111,3 +113,11 @@ def source_excerpt(span: Span, text: str) -> Text:
         out.append_text(row)
         out.append("\n")
     return out
+
+
+def _shown(path: str) -> str:
+    """Relative to the working directory where it can be: short, and the same on every checkout."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return path
