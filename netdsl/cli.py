@@ -32,7 +32,7 @@ def command(name: str):
 def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """`--set depth=101` → {"depth": 101}; values are .net expressions (numbers, true, lists)."""
     from netdsl.elaborate.elaborator import Elaborator
-    from netdsl.elaborate.modules import _root_env
+    from netdsl.elaborate.modules import root_env
     from netdsl.diagnostics import DiagnosticError
     from netdsl.syntax.parser import parse_expr
 
@@ -42,7 +42,7 @@ def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
         if not sep or not key.isidentifier():
             raise CompileError([Diagnostic(f"--set {pair}: expected KEY=VALUE, e.g. --set depth=101", None)])
         try:
-            out[key] = Elaborator().eval(parse_expr(text, f"--set {key}"), _root_env())
+            out[key] = Elaborator().eval(parse_expr(text, f"--set {key}"), root_env())
         except DiagnosticError as err:
             raise CompileError([err.diagnostic]) from None
     return out

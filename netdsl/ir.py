@@ -32,13 +32,6 @@ class Node:
     def spec(self) -> Op:
         return OPS[self.op]
 
-    @property
-    def has_state(self) -> bool:
-        """Whether it owns weights or buffers, i.e. is a module in the PyTorch model."""
-        spec = self.spec
-        return bool(spec.weights(list(self.in_shapes), self.shape, self.args)
-                    or spec.buffers(list(self.in_shapes), self.shape, self.args))
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:

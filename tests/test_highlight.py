@@ -7,7 +7,7 @@ import re
 
 import pytest
 from lark import Lark
-from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Text, Token
+from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Text
 
 from netdsl.diagnostics import Diagnostic, Span, render
 from netdsl.elaborate.expressions import BUILTINS

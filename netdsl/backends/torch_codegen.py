@@ -22,7 +22,6 @@ import networkx as nx
 
 from netdsl import __version__
 from netdsl.ir import Network, Node
-from netdsl.ops.base import Ctor
 
 INDENT = "    "
 _RESERVED = {"self", "torch", "nn", "F"}
@@ -56,10 +55,6 @@ class BlockClass:
 def generate(network: Network, source: str = "") -> str:
     """The whole module's source."""
     return _Generator(network).source(source)
-
-
-def class_name(network: Network) -> str:
-    return _Generator(network).classes()[-1].name
 
 
 def camel(name: str) -> str:
@@ -246,7 +241,7 @@ class _Generator:
                 "",
                 "Needs only torch. " + _output_doc(self.net) + '"""',
                 "", "import torch", "import torch.nn as nn", "import torch.nn.functional as F"]
-        build = [f"def build() -> nn.Module:", f'{INDENT}"""The network with PyTorch\'s default initialisation."""',
+        build = ["def build() -> nn.Module:", f'{INDENT}"""The network with PyTorch\'s default initialisation."""',
                  f"{INDENT}return {net_cls.name}()"]
         parts = ["\n".join(head)] + [self._render_class(cls) for cls in classes] + ["\n".join(build)]
         return "\n\n\n".join(parts) + "\n"
@@ -318,7 +313,7 @@ def _output_doc(network: Network) -> str:
     text = ("forward returns " + (f"`{inference[0].name}` as a tensor" if len(inference) == 1
                                   else "a dict of " + ", ".join(f"`{p.name}`" for p in inference)))
     if train:
-        text += (f"; in training mode a dict of every output, with the training-only "
+        text += ("; in training mode a dict of every output, with the training-only "
                  + ", ".join(f"`{t}`" for t in train))
     return text + "."
 

@@ -28,7 +28,8 @@ class Definitions:
     spans: dict[str, Span] = field(default_factory=dict)
 
 
-def _root_env() -> Env:
+def root_env() -> Env:
+    """The names every file starts with: the built-in ops and functions."""
     return Env({**BUILTINS, **{name: OpValue(op) for name, op in OPS.items()}})
 
 
@@ -37,7 +38,7 @@ def define(source: SourceFile, done: dict[str, Definitions] | None = None) -> De
     done = {} if done is None else done
     if source.path in done:
         return done[source.path]
-    defs = Definitions(source.path, Env({}, _root_env(), None, boundary=True))
+    defs = Definitions(source.path, Env({}, root_env(), None, boundary=True))
     errors: list[Diagnostic] = []
     for imported in source.imports:
         _merge(defs, define(imported, done), errors)

@@ -97,7 +97,7 @@ def _adaptive_shape(ins, a, names):
 def _adaptive_onnx(g, xs, a, ins, out):
     """ONNX has no adaptive pooling: one AveragePool where the bins are equal, else
     PyTorch's bins [⌊i·n/o⌋, ⌈(i+1)·n/o⌉) averaged along height, then along width."""
-    (c, h, w), (oh, ow) = ins[0], a["size"]
+    (_, h, w), (oh, ow) = ins[0], a["size"]
     if h % oh == 0 and w % ow == 0:
         g.op("AveragePool", xs, g.out, kernel_shape=[h // oh, w // ow], strides=[h // oh, w // ow])
         return

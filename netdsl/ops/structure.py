@@ -15,7 +15,7 @@ def _concat_shape(ins, a, names):
     return (sum(s[0] for s in ins), *first[1:])
 
 
-def _broadcast(op: str, a: tuple, b: tuple) -> tuple | None:
+def _broadcast(a: tuple, b: tuple) -> tuple | None:
     if len(a) != len(b):
         return None
     out = []
@@ -36,7 +36,7 @@ def _add_shape(ins, a, names):
 def _mul_shape(ins, a, names):
     out = ins[0]
     for shape, name in zip(ins[1:], names[1:]):
-        joined = _broadcast("mul", out, shape)
+        joined = _broadcast(out, shape)
         if joined is None:
             raise ShapeError(f"mul: {name} is {fmt_shape(shape)} but {names[0]} is {fmt_shape(ins[0])}"
                              " (mul broadcasts only sizes of 1, as in a C×1×1 gate)")
