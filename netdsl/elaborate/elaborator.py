@@ -8,8 +8,9 @@ for them (`in.c`, `if stride != 1 or in.c != c * 4`). Costs are left to
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder
@@ -118,11 +119,8 @@ class Elaborator(Expressions):
         """A right-hand side: a chain if it has steps, else a plain value."""
         if isinstance(node, (ast.Chain, ast.Labelled, ast.Combine, ast.If, ast.For)):
             return self.chain(node, env, namer, None)
-        saved, self.namer = self.namer, namer
-        try:
+        with self.naming(namer):
             return self.eval(node, env)
-        finally:
-            self.namer = saved
 
     def input(self, stmt: ast.Input, env: Env) -> None:
         if self.depth:
@@ -152,6 +150,15 @@ class Elaborator(Expressions):
         env.vars[stmt.name] = value
         self.outputs.append(Port(stmt.name, value.node, value.shape, stmt.span, stmt.training))
 
+    @contextmanager
+    def naming(self, namer: Namer) -> Iterator[None]:
+        """Chains inside an expression (`concat(a -> conv(8, 1), b)`) take their names from `namer`."""
+        saved, self.namer = self.namer, namer
+        try:
+            yield
+        finally:
+            self.namer = saved
+
     # ---- chains -------------------------------------------------------------
 
     def chain(self, node: ast.Node, env: Env, namer: Namer, current: Tensor | None) -> Any:
@@ -180,11 +187,8 @@ class Elaborator(Expressions):
         if isinstance(step, ast.Call):
             return self.call_step(step, env, namer, current, first, label)
         self._known_step(step, env)
-        saved, self.namer = self.namer, namer
-        try:
+        with self.naming(namer):
             value = self.eval(step, env)
-        finally:
-            self.namer = saved
         if isinstance(value, Tensor) and label is None and first:
             return value
         if not first and isinstance(value, Tensor):
@@ -196,11 +200,8 @@ class Elaborator(Expressions):
 
     def call_step(self, step: ast.Call, env: Env, namer: Namer, current: Tensor | None, first: bool,
                   label: str | None) -> Tensor:
-        saved, self.namer = self.namer, namer
-        try:
+        with self.naming(namer):
             callee, args, kwargs = self.call_parts(step, env)
-        finally:
-            self.namer = saved
         if isinstance(callee, Builtin):
             if current is not None and not first:
                 raise DiagnosticError(f"`{callee.name}` computes a value; it cannot be a step of a chain", step.span)
