@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from netdsl.analysis.costs import Analysis, Cost
 from netdsl.diagnostics import Span
+from netdsl.highlight import rich_text
 from netdsl.views.units import human, human_bytes, shape_text
 
 CONTEXT_LINES = 3
@@ -107,7 +108,7 @@ def source_excerpt(span: Span, text: str) -> Text:
         row = Text(f"{number:>4} │ ", style="dim")
         start = span.col - 1 if number == span.line else 0
         end = span.end_col - 1 if number == span.end_line else len(line)
-        row.append(line)
+        row.append_text(rich_text(line))
         if span.line <= number <= span.end_line:
             row.stylize("bold black on yellow", 7 + start, 7 + max(end, start + 1))
         out.append_text(row)
