@@ -45,6 +45,11 @@ class Scope:
     args: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def title(self) -> str:
+        """What a view shows in a scope's op column: the block's name, or `group`."""
+        return self.name if self.kind == "block" else "group"
+
+    @property
     def depth(self) -> int:
         return 0 if not self.path else self.path.count(".") + 1
 

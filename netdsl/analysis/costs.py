@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from netdsl.ir import Network, Node
-from netdsl.ops import Window, numel
+from netdsl.ops import Shape, Window, numel
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -50,6 +50,7 @@ class Analysis:
     training_only: Cost  # layers that only training outputs use
     peak_activations: int  # bytes alive at once in an inference forward pass
     scopes: dict[str, Cost] = field(default_factory=dict)
+    scope_shapes: dict[str, Shape] = field(default_factory=dict)  # a scope's output: its last layer's
 
     def layer(self, name: str) -> LayerCost:
         return self.layers[name]
@@ -78,8 +79,9 @@ def analyze(network: Network) -> Analysis:
             totals += Cost(params=lc.cost.params, buffers=lc.cost.buffers)
         else:
             totals += lc.cost
+    totals_by_scope, shapes_by_scope = _scope_totals(network, layers)
     return Analysis(network, layers, totals, training, _peak(network, inference, layers),
-                    _scope_totals(network, layers))
+                    totals_by_scope, shapes_by_scope)
 
 
 def _inference_nodes(network: Network) -> set[str]:
@@ -90,14 +92,17 @@ def _inference_nodes(network: Network) -> set[str]:
     return needed
 
 
-def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> dict[str, Cost]:
+def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> tuple[dict[str, Cost], dict[str, Shape]]:
+    """Each scope's summed cost and its output shape (that of its last layer in forward order)."""
     totals = {path: Cost() for path in network.scopes}
+    shapes: dict[str, Shape] = {}
     for lc in layers.values():
         scope: str | None = lc.node.scope
         while scope is not None:
             totals[scope] += lc.cost
+            shapes[scope] = lc.node.shape
             scope = network.scopes[scope].parent
-    return totals
+    return totals, shapes
 
 
 def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -> int:

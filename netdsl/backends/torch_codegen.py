@@ -391,7 +391,8 @@ class _Forward:
         if isinstance(unit, str):
             node = self.gen.net.node(unit)
             rel = _Generator._rel(self.inst.path, unit)
-            call = f"{self._access(rel)}({args[0]})" if node.spec.torch_module else node.spec.torch_call(args, node.args)
+            call = (f"{self._access(rel)}({args[0]})" if node.spec.torch_module
+                    else node.spec.torch_call(args, node.args))
             target = self._target(inputs, rel)
             self.var[unit] = target
             return f"{target} = {call}"

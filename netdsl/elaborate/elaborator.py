@@ -210,8 +210,8 @@ class Elaborator(Expressions):
         params = [a for a in args if not isinstance(a, Tensor)]
         if self._complete(callee, tensors, current):
             if not first:
-                raise DiagnosticError(f"`{_callee_text(callee)}(...)` already has all its inputs; it cannot follow `->`",
-                                      step.span)
+                raise DiagnosticError(f"`{_callee_text(callee)}(...)` already has all its inputs;"
+                                      " it cannot follow `->`", step.span)
             return self.apply(callee, params, kwargs, tensors, env, namer, label, step.span)
         return self.apply(callee, params, kwargs, [self._need(current, step)] + tensors, env, namer, label, step.span)
 

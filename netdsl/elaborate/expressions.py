@@ -231,8 +231,9 @@ class Expressions:
         if node.op == "*" and isinstance(left, list) and len(left) * right > MAX_LIST:
             raise DiagnosticError(f"list of {len(left) * right:,} items is over the limit", node.span)
         if node.op == "+" and isinstance(left, (list, str)) and len(left) + len(right) > MAX_LIST:
-            raise DiagnosticError(f"{'list' if isinstance(left, list) else 'string'} of {len(left) + len(right):,} items is over the limit"
-                                  f" of {MAX_LIST:,}", node.span)
+            kind = "list" if isinstance(left, list) else "string"
+            raise DiagnosticError(f"{kind} of {len(left) + len(right):,} items is over the limit of {MAX_LIST:,}",
+                                  node.span)
         try:
             result = _ARITH[node.op](left, right)
         except ZeroDivisionError:

@@ -397,6 +397,6 @@ def _strip(node):
     if isinstance(node, (tuple, list)):
         return tuple(_strip(n) for n in node)
     if dataclasses.is_dataclass(node) and not isinstance(node, Span):
-        return (type(node).__name__,) + tuple(
-            _strip(getattr(node, f.name)) for f in dataclasses.fields(node) if not isinstance(getattr(node, f.name), Span))
+        values = (getattr(node, f.name) for f in dataclasses.fields(node))
+        return (type(node).__name__,) + tuple(_strip(v) for v in values if not isinstance(v, Span))
     return node

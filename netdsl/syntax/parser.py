@@ -113,8 +113,8 @@ def _syntax_error(err: UnexpectedInput, text: str, path: str):
         return Diagnostic(f"unexpected character `{char}`", Span(path, line, col, line, col + 1))
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
         end_line, end_col = _end_of(text)
-        return Diagnostic("unexpected end of file" + _expected(err), Span(path, end_line, end_col, end_line, end_col + 1),
-                          hint=_unclosed_hint(text))
+        return Diagnostic("unexpected end of file" + _expected(err),
+                          Span(path, end_line, end_col, end_line, end_col + 1), hint=_unclosed_hint(text))
     token = err.token
     shown = "end of line" if token.type == "_NL" else f"`{token.value}`"
     width = 1 if token.type == "_NL" else max(len(token.value), 1)

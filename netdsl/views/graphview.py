@@ -130,10 +130,8 @@ def _add_box(view: GraphView, box_id: str, layer: str, opened: list[str]) -> Non
     scope = analysis.network.scopes[box_id]
     previous = view.boxes.get(box_id)
     training = lc.training_only and (previous is None or previous.training_only)
-    op = scope.name if scope.kind == "block" else "group"
-    # the last layer of a scope in forward order gives its output shape
-    view.boxes[box_id] = Box(box_id, "folded", box_id, op, lc.node.shape, analysis.scopes[box_id], training,
-                             cluster)
+    view.boxes[box_id] = Box(box_id, "folded", box_id, scope.title, analysis.scope_shapes[box_id],
+                             analysis.scopes[box_id], training, cluster)
 
 
 def _add_links(view: GraphView, reps: dict[str, str]) -> None:

@@ -9,7 +9,6 @@ from rich.table import Table
 from rich.text import Text
 
 from netdsl.analysis.costs import Analysis, Cost
-from netdsl.ir import Scope
 from netdsl.views.units import human, human_bytes, shape_text
 
 
@@ -27,7 +26,6 @@ class Row:
 def rows(analysis: Analysis, depth: int) -> list[Row]:
     """Table rows in forward order; scopes deeper than `depth` fold into one row with their totals."""
     net = analysis.network
-    last_shape = _scope_output_shapes(analysis)
     out: list[Row] = []
     shown: set[str] = set()
     for lc in analysis.layers.values():
@@ -37,28 +35,14 @@ def rows(analysis: Analysis, depth: int) -> list[Row]:
                 continue
             shown.add(scope.path)
             folded = level == depth
-            out.append(Row(scope.path, _scope_op(scope), last_shape[scope.path], analysis.scopes[scope.path],
-                           level, "folded" if folded else "open", lc.training_only))
+            out.append(Row(scope.path, scope.title, analysis.scope_shapes[scope.path],
+                           analysis.scopes[scope.path], level, "folded" if folded else "open", lc.training_only))
         if len(chain) <= depth:
             node = lc.node
             args = node.spec.describe(node.args)
             out.append(Row(node.name, f"{node.op} {args}".strip(), node.shape, lc.cost, len(chain), "layer",
                            lc.training_only))
     return out
-
-
-def _scope_op(scope: Scope) -> str:
-    return scope.name if scope.kind == "block" else "group"
-
-
-def _scope_output_shapes(analysis: Analysis) -> dict[str, tuple[int, ...]]:
-    shapes: dict[str, tuple[int, ...]] = {}
-    for lc in analysis.layers.values():
-        scope: str | None = lc.node.scope
-        while scope is not None:
-            shapes[scope] = lc.node.shape
-            scope = analysis.network.scopes[scope].parent
-    return shapes
 
 
 def render_table(analysis: Analysis, depth: int, console: Console) -> None:

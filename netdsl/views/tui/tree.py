@@ -37,17 +37,12 @@ class NetworkTree(Tree[str]):
         self.root.set_label(_row(net.name, 0, analysis.network.outputs[0].shape if net.outputs else (),
                                  analysis.totals, bold=True))
         self._by_name = {"": self.root}
-        shapes: dict[str, tuple[int, ...]] = {}
-        for lc in analysis.layers.values():
-            for scope in net.scope_chain(lc.node.scope):
-                shapes[scope.path] = lc.node.shape
         for lc in analysis.layers.values():
             parent = self.root
             for level, scope in enumerate(net.scope_chain(lc.node.scope), start=1):
                 if scope.path not in self._by_name:
-                    op = scope.name if scope.kind == "block" else "group"
-                    label = _row(scope.path.rsplit(".", 1)[-1], level, shapes[scope.path],
-                                 analysis.scopes[scope.path], bold=True, op=op)
+                    label = _row(scope.path.rsplit(".", 1)[-1], level, analysis.scope_shapes[scope.path],
+                                 analysis.scopes[scope.path], bold=True, op=scope.title)
                     self._by_name[scope.path] = parent.add(label, data=scope.path)
                 parent = self._by_name[scope.path]
             level = len(net.scope_chain(lc.node.scope)) + 1
