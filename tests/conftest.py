@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,8 @@ import pytest
 import netdsl
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 NETS = REPO / "nets"
 EXAMPLES = REPO / "examples"
-
-
-def reference(name: str) -> dict:
-    path = SHARED / "reference" / name
-    if not path.is_file():
-        pytest.skip(f"reference figures not found at {path}")
-    return json.loads(path.read_text())
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ no weights are built, so the whole library checks in seconds."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from functools import lru_cache
 
@@ -15,7 +14,8 @@ from netdsl.analysis.state import state_shapes
 from netdsl.library import index
 from netdsl.syntax import ast
 from netdsl.syntax.parser import parse
-from tests.conftest import EXAMPLES, NETS, SHARED, reference
+from tests.conftest import EXAMPLES, NETS
+from tests.reference import figures
 
 
 @lru_cache(maxsize=None)
@@ -24,29 +24,27 @@ def _model(name: str) -> netdsl.Model:
     return netdsl.load(name)
 
 
-def _reference_names(file: str) -> list[str]:
-    """Model names to parametrize over; one placeholder (which skips) when the file is absent."""
-    path = SHARED / "reference" / file
-    return list(json.loads(path.read_text())) if path.is_file() else [f"({file} missing)"]
+def _with_macs(table: str) -> list[str]:
+    """The models whose conv and linear MACs the reference lists."""
+    return sorted(name for name, ref in figures(table).items() if "macs" in ref)
 
 
-@pytest.mark.parametrize("name", _reference_names("torchvision_reference.json"))
-def test_torchvision_models_exact(name):
-    ref = reference("torchvision_reference.json")[name]
+def _assert_exact(name: str, ref: dict) -> None:
     model = _model(name)
-    assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
-    # dicts compare keys and shapes; the listed order is torchvision's module order
+    assert list(model.network.inputs[0].shape) == ref["input_shape"][1:]
+    # dicts compare keys and shapes; the listed order is the reference's module order
     assert state_shapes(model.network) == {key: tuple(shape) for key, shape in ref["state_dict"]}
-    assert model.params == ref["params"]
-    assert model.macs == ref["macs_conv_linear"]
+    assert (model.params, model.macs) == (ref["params"], ref["macs"])
 
 
-@pytest.mark.parametrize("name", _reference_names("timm_reference.json"))
+@pytest.mark.parametrize("name", _with_macs("torchvision"))
+def test_torchvision_models_exact(name):
+    _assert_exact(name, figures("torchvision")[name])
+
+
+@pytest.mark.parametrize("name", _with_macs("timm"))
 def test_timm_models_exact(name):
-    ref = reference("timm_reference.json")[name]
-    model = _model(name)
-    assert tuple(model.network.inputs[0].shape) == tuple(ref["input"])
-    assert (model.params, model.macs) == (ref["params"], ref["macs_conv_linear"])
+    _assert_exact(name, figures("timm")[name])
 
 
 def _output_sizes(model: netdsl.Model, op: str) -> list[int]:
