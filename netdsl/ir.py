@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import networkx as nx
 
 from netdsl.diagnostics import Span
-from netdsl.ops import OPS, Op, Shape
+from netdsl.ops import OPS, Axes, Op, Shape, Site, default_axes
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +27,21 @@ class Node:
     shape: Shape
     span: Span
     scope: str  # path of the innermost scope; "" is the network itself
+    axes: Axes = ()  # the output's axis names (its layout)
+    in_axes: tuple[Axes, ...] = ()
 
     @property
     def spec(self) -> Op:
         return OPS[self.op]
+
+    @property
+    def site(self) -> Site:
+        """The op's application here, as its callbacks take it; the inputs are named by their nodes."""
+        return Site(self.in_shapes, self.args, self.shape, self.inputs, self.in_axes)
+
+    @property
+    def layout(self) -> Axes:
+        return self.axes or default_axes(len(self.shape))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,7 @@ class Port:
     shape: Shape
     span: Span
     training: bool = False
+    axes: Axes = ()
 
 
 @dataclass

@@ -24,7 +24,7 @@ EXPECTED = {
     'bool_kernel.net': '3:21: error: conv: `kernel` must be an integer or [height, width], not a boolean',
     'chain_without_input.net': '3:16: error: this chain has no input: start it from a tensor, e.g. `image -> ...`',
     'concat_spatial.net': '3:21: error: concat: branch 2 is 14×14 but branch 1 is 28×28',
-    'conv_after_flatten.net': '3:32: error: conv needs a C×H×W input, but its input is a vector of 192 (after flatten or linear)',
+    'conv_after_flatten.net': '3:32: error: conv needs a C×L, C×H×W or C×D×H×W input, but its input is a vector of 192 (after flatten or linear)',
     'dict_missing_key.net': '2:43: error: no entry 42 in the dict (its keys: 18, 50)',
     'division_by_zero.net': '3:32: error: division by zero',
     'duplicate_definition.net': '2:1: error: `unit` is defined twice',

@@ -26,7 +26,7 @@ def _weights_without_bias(model, prefixes: tuple[str, ...]) -> int:
     for lc in model.analysis.layers.values():
         node = lc.node
         if node.op in ("conv", "linear") and node.name.split(".")[0] in prefixes:
-            total += math.prod(node.spec.weights(list(node.in_shapes), node.shape, node.args)["weight"])
+            total += math.prod(node.spec.weights(node.site)["weight"])
     return total
 
 

@@ -16,6 +16,9 @@ import networkx as nx
 
 from netdsl.ir import Network, Node
 from netdsl.ops import Shape, Window, numel
+from netdsl.ops.base import ADAPTIVE, FEATURES, FOLD, GLOBAL
+from netdsl.ops.layout import spatial_rank
+from netdsl.ops.pool import adaptive_bins
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -37,8 +40,8 @@ class Cost:
 class LayerCost:
     node: Node
     cost: Cost
-    receptive_field: tuple[int, int] | None
-    stride: tuple[int, int] | None
+    receptive_field: tuple[int, ...] | None  # per spatial axis of the input, in input positions
+    stride: tuple[int, ...] | None
     training_only: bool
 
 
@@ -57,11 +60,11 @@ class Analysis:
 
 
 def layer_cost(node: Node) -> Cost:
-    spec, ins = node.spec, list(node.in_shapes)
-    params = sum(math.prod(s) for s in spec.weights(ins, node.shape, node.args).values())
-    buffers = sum(math.prod(s) for s in spec.buffers(ins, node.shape, node.args).values())
-    macs = spec.macs(ins, node.shape, node.args)
-    flops = 2 * macs + spec.flops(ins, node.shape, node.args)
+    spec, site = node.spec, node.site
+    params = sum(math.prod(s) for s in spec.weights(site).values())
+    buffers = sum(math.prod(s) for s in spec.buffers(site).values())
+    macs = spec.macs(site)
+    flops = 2 * macs + spec.flops(site)
     return Cost(params, buffers, macs, flops, numel(node.shape) * BYTES_PER_VALUE)
 
 
@@ -123,20 +126,57 @@ def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -
     return peak
 
 
-def _receptive_fields(network: Network) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
-    fields: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
+def _receptive_fields(network: Network) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Receptive field and cumulative stride of every layer, per spatial axis of the input, in input
+    positions. Only a network whose first input is channels-first with spatial axes has them."""
+    if not network.inputs or not spatial_rank(network.node(network.inputs[0].node).layout):
+        return {}
+    fields: dict[str, _Field] = {}
     for node in network.nodes():
         if not node.inputs:
-            fields[node.name] = ((1, 1), (1, 1))
+            n = spatial_rank(node.layout)
+            fields[node.name] = _Field((1,) * n, (1,) * n)
             continue
-        rf = tuple(max(fields[i][0][k] for i in node.inputs) for k in (0, 1))
-        jump = tuple(max(fields[i][1][k] for i in node.inputs) for k in (0, 1))
-        window = node.spec.window(node.args)
-        if isinstance(window, Window):
-            rf = tuple(rf[k] + (window.kernel[k] - 1) * window.dilation[k] * jump[k] for k in (0, 1))
-            jump = tuple(jump[k] * window.stride[k] for k in (0, 1))
-        elif window == "global" and len(node.in_shapes[0]) == 3:
-            size = node.in_shapes[0][1:]
-            rf = tuple(rf[k] + (size[k] - 1) * jump[k] for k in (0, 1))
-        fields[node.name] = (rf, jump)
-    return fields
+        fields[node.name] = _field(node, [fields[i] for i in node.inputs])
+    rank = len(fields[network.inputs[0].node].rf)
+    return {name: (f.rf, f.jump) for name, f in fields.items() if len(f.rf) == rank}
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """What one value of a tensor sees of the input: `rf` positions per axis, neighbours `jump`
+    apart; `folded`: the sizes of a map whose positions were folded into the feature axis (by
+    flatten) and that the next op mixing features (linear) sees all of."""
+
+    rf: tuple[int, ...]
+    jump: tuple[int, ...]
+    folded: tuple[int, ...] | None = None
+
+
+def _field(node: Node, ins: list[_Field]) -> _Field:
+    rank = len(ins[0].rf)
+    ins = [f for f in ins if len(f.rf) == rank]
+    rf = tuple(max(f.rf[k] for f in ins) for k in range(rank))
+    jump = tuple(max(f.jump[k] for f in ins) for k in range(rank))
+    folded = next((f.folded for f in ins if f.folded), None)
+    site = node.site
+    window = node.spec.window(site)
+    aligned = spatial_rank(site.x_axes) == rank
+    sizes = site.x[1:] if aligned else folded
+    if isinstance(window, Window) and aligned:
+        dilation = window.dilation or (1,) * rank
+        rf = tuple(rf[k] + (window.kernel[k] - 1) * dilation[k] * jump[k] for k in range(rank))
+        return _Field(rf, tuple(jump[k] * window.stride[k] for k in range(rank)))
+    if window == ADAPTIVE and aligned:
+        bins = [adaptive_bins(n, o) for n, o in zip(site.x[1:], site["size"])]
+        widest = [max(end - start for start, end in b) for b in bins]
+        step = [max((b[i + 1][0] - b[i][0] for i in range(len(b) - 1)), default=1) for b in bins]
+        return _Field(tuple(rf[k] + (widest[k] - 1) * jump[k] for k in range(rank)),
+                      tuple(jump[k] * step[k] for k in range(rank)))
+    if window == GLOBAL or (window == FEATURES and folded):
+        if sizes:
+            rf = tuple(rf[k] + (sizes[k] - 1) * jump[k] for k in range(rank))
+        return _Field(rf, jump)
+    if window == FOLD and aligned:
+        return _Field(rf, jump, site.x[1:])
+    return _Field(rf, jump, folded)

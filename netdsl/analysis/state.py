@@ -13,10 +13,9 @@ from netdsl.ops import Shape
 def state_shapes(network: Network, buffers: bool = True) -> dict[str, Shape]:
     out: dict[str, Shape] = {}
     for node in network.nodes():
-        ins = list(node.in_shapes)
-        entries = dict(node.spec.weights(ins, node.shape, node.args))
+        entries = dict(node.spec.weights(node.site))
         if buffers:
-            entries.update(node.spec.buffers(ins, node.shape, node.args))
+            entries.update(node.spec.buffers(node.site))
         for key, shape in entries.items():
             out[f"{node.name}.{key}"] = tuple(shape)
     return out

@@ -82,7 +82,7 @@ def export(network: Network, state: dict[str, Any], opset: int = DEFAULT_OPSET, 
     for node in network.nodes():
         if node.op != "input" and node.name in needed:
             g.begin(node)
-            node.spec.onnx(g, list(node.inputs), node.args, list(node.in_shapes), node.shape)
+            node.spec.onnx(g, node.site)
     outputs = []
     for port in ports:
         g.current = g.out = port.name

@@ -143,8 +143,7 @@ class _Generator:
             if isinstance(unit, str):
                 node = self.net.node(unit)
                 if node.spec.torch_module:
-                    inst.slots.append((self._rel(path, unit), node.spec.torch_module(list(node.in_shapes), node.shape,
-                                                                                      node.args)))
+                    inst.slots.append((self._rel(path, unit), node.spec.torch_module(node.site)))
             else:
                 inst.slots.append((self._rel(path, unit.path), unit))
         inst.height = 1 + max((s.height for _, s in inst.slots if isinstance(s, Instance)), default=0)
@@ -392,7 +391,7 @@ class _Forward:
             node = self.gen.net.node(unit)
             rel = _Generator._rel(self.inst.path, unit)
             call = (f"{self._access(rel)}({args[0]})" if node.spec.torch_module
-                    else node.spec.torch_call(args, node.args))
+                    else node.spec.torch_call(node.site.named(args)))
             target = self._target(inputs, rel)
             self.var[unit] = target
             return f"{target} = {call}"

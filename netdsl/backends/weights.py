@@ -27,8 +27,7 @@ def init_state(network: Network, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     state: dict[str, Any] = {}
     for node in network.nodes():
-        ins = list(node.in_shapes)
-        shapes = {**node.spec.weights(ins, node.shape, node.args), **node.spec.buffers(ins, node.shape, node.args)}
+        shapes = {**node.spec.weights(node.site), **node.spec.buffers(node.site)}
         for key in shapes:
             state[f"{node.name}.{key}"] = node.spec.init(key, shapes, rng)
     return state

@@ -4,6 +4,7 @@ shapes, scopes, and the checks that need the whole set (unique names, budget).""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
@@ -11,7 +12,7 @@ import networkx as nx
 from netdsl.diagnostics import DiagnosticError, Span
 from netdsl.elaborate.values import Tensor
 from netdsl.ir import Node, Scope
-from netdsl.ops import Op, ShapeError
+from netdsl.ops import Axes, Op, ShapeError, Site
 from netdsl.ops.base import MAX_ELEMENTS, check_size
 
 DEFAULT_NODE_BUDGET = 100_000
@@ -34,28 +35,30 @@ class GraphBuilder:
         if len(self.graph) >= self.node_budget:
             raise DiagnosticError(f"the network has more than {self.node_budget:,} layers", span,
                                   hint="raise the budget with --max-nodes if this is intended")
-        in_shapes = [t.shape for t in inputs]
+        site = input_site(inputs, args, input_names)
         try:
-            shape = check_size(tuple(op.shape(in_shapes, args, input_names)))
+            site = replace(site, out=check_size(tuple(op.shape(site))))
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
-        self._check_weights(op, in_shapes, shape, args, span)
+        self._check_weights(op, site, span)
         self._claim(name, span)
-        node = Node(name, op.name, args, tuple(t.node for t in inputs), tuple(in_shapes), shape, span, self.scope)
+        axes = tuple(op.axes(site))
+        node = Node(name, op.name, args, tuple(t.node for t in inputs), site.ins, site.out, span, self.scope,
+                    axes, site.axes)
         self.graph.add_node(name, node=node, order=len(self.graph))
         for tensor in inputs:
             self.graph.add_edge(tensor.node, name, shape=tensor.shape)
-        return Tensor(name, shape)
+        return Tensor(name, site.out, axes)
 
-    def add_input(self, name: str, shape: tuple[int, ...], span: Span) -> Tensor:
+    def add_input(self, name: str, shape: tuple[int, ...], axes: Axes, span: Span) -> Tensor:
         try:
             check_size(shape)
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
         self._claim(name, span)
-        node = Node(name, "input", {"shape": shape}, (), (), shape, span, "")
+        node = Node(name, "input", {"shape": shape}, (), (), shape, span, "", axes)
         self.graph.add_node(name, node=node, order=len(self.graph))
-        return Tensor(name, shape)
+        return Tensor(name, shape, axes)
 
     def enter(self, path: str, kind: str, name: str, span: Span, args: dict[str, Any] | None = None) -> None:
         self._claim(path, span)
@@ -66,8 +69,8 @@ class GraphBuilder:
         self.scope_stack.pop()
 
     @staticmethod
-    def _check_weights(op: Op, in_shapes: list, shape: tuple, args: dict[str, Any], span: Span) -> None:
-        weights = sum(math.prod(s) for s in op.weights(in_shapes, shape, args).values())
+    def _check_weights(op: Op, site: Site, span: Span) -> None:
+        weights = sum(math.prod(s) for s in op.weights(site).values())
         if weights > MAX_ELEMENTS:
             raise DiagnosticError(f"{op.name} would have {weights:,} parameters, beyond netdsl's limit of"
                                   f" {MAX_ELEMENTS:,}", span)
@@ -80,3 +83,8 @@ class GraphBuilder:
                 f"two layers are named `{name}`", span,
                 hint="labels inside `for` repeat on every pass: compute them, e.g. `conv{i}:`", notes=notes)
         self._spans[name] = span
+
+
+def input_site(inputs: list[Tensor], args: dict[str, Any], names: list[str] | None = None) -> Site:
+    """The site of an op about to be applied to `inputs`: their shapes, layouts and names."""
+    return Site(tuple(t.shape for t in inputs), args, (), tuple(names or ()), tuple(t.layout for t in inputs))

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
-from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder
+from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder, input_site
 from netdsl.elaborate.expressions import MAX_WORK, Expressions, Poisoned
 from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
                                      describe)
 from netdsl.ir import Network, Port
-from netdsl.ops import OPS, Op
+from netdsl.ops import OPS, ArgumentError, Op, default_axes
 from netdsl.syntax import ast
 
 MAX_CALL_DEPTH = 64
@@ -134,7 +134,7 @@ class Elaborator(Expressions):
             raise DiagnosticError(f"an input shape is [channels, height, width] or [features] of positive"
                                   f" integers, not {shape if isinstance(shape, list) else describe(shape)}",
                                   stmt.shape.span)
-        tensor = self.builder.add_input(stmt.name, tuple(shape), stmt.span)
+        tensor = self.builder.add_input(stmt.name, tuple(shape), default_axes(len(shape)), stmt.span)
         env.vars[stmt.name] = tensor
         self.inputs.append(Port(stmt.name, tensor.node, tensor.shape, stmt.span))
 
@@ -372,7 +372,10 @@ class Elaborator(Expressions):
                  label: str | None, span: Span) -> Tensor:
         if op.inputs is not None and len(tensors) != op.inputs:
             raise DiagnosticError(f"{op.name} takes one input, but gets {len(tensors)}", span)
-        bound = op.resolve(_bind_op(op, args, kwargs, span))
+        try:
+            bound = op.bind(args, kwargs, input_site(tensors, {}))
+        except ArgumentError as err:
+            raise DiagnosticError(str(err), span, hint=err.hint) from None
         if op.name == "identity":
             return tensors[0]
         names = [f"input {i + 1}" for i in range(len(tensors))]
@@ -436,63 +439,6 @@ class Elaborator(Expressions):
             (stmt.name,) if isinstance(stmt, (ast.Let, ast.Output, ast.Input)) else ())
         for target in targets:
             env.vars[target] = POISON
-
-
-# ---- argument binding for ops ----------------------------------------------
-
-def _bind_op(op: Op, args: list[Any], kwargs: dict[str, Any], span: Span) -> dict[str, Any]:
-    if len(args) > len(op.params):
-        raise DiagnosticError(f"{op.name} takes {len(op.params)} argument{'s' * (len(op.params) != 1)},"
-                              f" but gets {len(args)}", span, hint=op.doc)
-    bound = dict(zip((p.name for p in op.params), args))
-    for name, value in kwargs.items():
-        if op.param(name) is None:
-            raise DiagnosticError(f"{op.name} has no argument `{name}`", span,
-                                  hint=suggest(name, [p.name for p in op.params]) or op.doc)
-        if name in bound:
-            raise DiagnosticError(f"{op.name}: argument `{name}` is given twice", span)
-        bound[name] = value
-    out = {}
-    for param in op.params:
-        if param.name not in bound:
-            if param.required:
-                raise DiagnosticError(f"{op.name} needs `{param.name}`", span, hint=op.doc)
-            out[param.name] = _normalise(param.kind, param.default)
-            continue
-        out[param.name] = _check_kind(op, param, bound[param.name], span)
-    return out
-
-
-def _normalise(kind: str, value: Any) -> Any:
-    if kind == "pair" and isinstance(value, int):
-        return (value, value)
-    return value
-
-
-def _check_kind(op: Op, param, value: Any, span: Span) -> Any:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    if param.kind == "pair" and isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value):
-        value = tuple(value)
-        numbers = list(value)
-    elif param.kind in ("int", "pair") and is_int:
-        numbers = [value]
-        value = _normalise(param.kind, value)
-    elif param.kind == "float" and (is_int or isinstance(value, float)):
-        return float(value)
-    elif param.kind == "bool" and isinstance(value, bool):
-        return value
-    elif param.kind == "str" and isinstance(value, str):
-        return value
-    else:
-        wanted = {"int": "an integer", "pair": "an integer or [height, width]", "float": "a number",
-                  "bool": "true or false", "str": "a string"}[param.kind]
-        raise DiagnosticError(f"{op.name}: `{param.name}` must be {wanted}, not {describe(value)}", span)
-    if param.minimum is not None and min(numbers) < param.minimum:
-        raise DiagnosticError(f"{op.name}: `{param.name}` must be at least {param.minimum}, not {min(numbers)}", span)
-    if max(numbers) > 1 << 20:
-        raise DiagnosticError(f"{op.name}: `{param.name}` = {max(numbers):,} is beyond netdsl's limit", span)
-    return value
 
 
 def _arity(callee: Any) -> int | None:

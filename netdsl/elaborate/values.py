@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from netdsl.diagnostics import Span
-from netdsl.ops import Op, Shape
+from netdsl.ops import Axes, Op, Shape, default_axes
 from netdsl.syntax import ast
 
 
@@ -16,6 +16,12 @@ class Tensor:
 
     node: str
     shape: Shape
+    axes: Axes = ()
+
+    @property
+    def layout(self) -> Axes:
+        """The axis names: declared, or the default for the rank."""
+        return self.axes or default_axes(len(self.shape))
 
 
 @dataclass(frozen=True, slots=True)

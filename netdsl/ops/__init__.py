@@ -1,7 +1,8 @@
 """The op registry: every built-in op by the name a .net file calls it."""
 
 from netdsl.ops import conv, elementwise, linear, norm, pool, structure
-from netdsl.ops.base import Op, Param, Shape, ShapeError, Window, fmt_shape, numel
+from netdsl.ops.base import ArgumentError, Op, Param, Shape, ShapeError, Site, Window, fmt_shape, numel
+from netdsl.ops.layout import Axes, default_axes
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -10,4 +11,5 @@ OPS: dict[str, Op] = {
     if isinstance(op, Op)
 }
 
-__all__ = ["OPS", "Op", "Param", "Shape", "ShapeError", "Window", "fmt_shape", "numel"]
+__all__ = ["OPS", "ArgumentError", "Axes", "Op", "Param", "Shape", "ShapeError", "Site", "Window", "default_axes",
+           "fmt_shape", "numel"]

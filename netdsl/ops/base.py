@@ -1,14 +1,17 @@
 """What an op is: its signature, shape rule, weights and cost rule, side by side.
 
 Every consumer (elaborator, analysis, backends, views) reads ops through this
-one description, so shapes and costs cannot drift between them.
+one description, so shapes and costs cannot drift between them. Every callback
+takes one `Site`: the op's inputs, arguments and output where it is applied.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping
+
+from netdsl.ops.layout import Axes, axis_word, default_axes, spatial_rank
 
 Shape = tuple[int, ...]
 Weights = dict[str, Shape]
@@ -24,41 +27,201 @@ class ShapeError(Exception):
     """A shape rule's complaint, in the user's terms; the elaborator adds the location."""
 
 
+class ArgumentError(Exception):
+    """An argument that does not fit its parameter; the elaborator adds the location."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One application of an op, the single argument of every callback.
+
+    `ins` are the input shapes and `axes` their axis names; `out` is the output
+    shape (empty while the shape rule computes it). `names` name the inputs in the
+    callback's own terms: the user's words in shape errors ("branch 2"), Python
+    expressions in the torch lowering, ONNX value names in the ONNX lowering.
+    `site["kernel"]` reads a bound argument.
+    """
+
+    ins: tuple[Shape, ...]
+    args: Mapping[str, Any]
+    out: Shape = ()
+    names: tuple[str, ...] = ()
+    axes: tuple[Axes, ...] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+    @property
+    def x(self) -> Shape:
+        """The first input's shape."""
+        return self.ins[0]
+
+    @property
+    def x_axes(self) -> Axes:
+        """The first input's axis names (its layout)."""
+        return self.axes[0] if self.axes else default_axes(len(self.ins[0]))
+
+    @property
+    def spatial(self) -> int:
+        """How many spatial axes the first input has (0 unless it is channels-first)."""
+        return spatial_rank(self.x_axes)
+
+    def named(self, names: list[str] | tuple[str, ...]) -> "Site":
+        return replace(self, names=tuple(names))
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
+    """A parameter of an op: its kind, default and the range of values that make sense.
+
+    Kinds: int, float, bool, str, and `spatial`: an integer for every spatial axis
+    or a list of one per axis (`[height, width]`), bound to a tuple per axis.
+    Ranges: `minimum`/`maximum` are inclusive, `above`/`below` exclusive; `choices`
+    lists the only values a string may take.
+    """
+
     name: str
-    kind: str  # int, float, bool, pair (int or [h, w]), str
+    kind: str
     default: Any = REQUIRED
-    minimum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+    below: float | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
+    def bind(self, op: str, value: Any, spatial: int) -> Any:
+        """The value checked against the kind and range, normalised (a spatial int → a tuple)."""
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if self.kind == "spatial" and isinstance(value, list) and value and all(_is_int(v) for v in value) \
+                and len(value) == (spatial or len(value)):
+            numbers = list(value)
+            value = tuple(value)
+        elif self.kind in ("int", "spatial") and is_int:
+            numbers = [value]
+            value = (value,) * max(spatial, 1) if self.kind == "spatial" else value
+        elif self.kind == "float" and (is_int or isinstance(value, float)):
+            numbers, value = [float(value)], float(value)
+        elif self.kind == "bool" and isinstance(value, bool):
+            return value
+        elif self.kind == "str" and isinstance(value, str):
+            if self.choices and value not in self.choices:
+                raise ArgumentError(f"{op}: `{self.name}` must be one of {', '.join(map(repr, self.choices))},"
+                                    f" not {value!r}")
+            return value
+        else:
+            raise ArgumentError(f"{op}: `{self.name}` must be {self._wanted(spatial)}, not {_describe(value)}")
+        self._check_range(op, numbers)
+        return value
+
+    def normalised_default(self, spatial: int) -> Any:
+        if self.kind == "spatial" and isinstance(self.default, int):
+            return (self.default,) * max(spatial, 1)
+        return self.default
+
+    def _wanted(self, spatial: int) -> str:
+        if self.kind == "spatial":
+            return "an integer" if spatial == 1 else "an integer or [" + ", ".join(
+                axis_word(a) for a in _SPATIAL_WORDS.get(spatial, ("…",))) + "]"
+        return {"int": "an integer", "float": "a number", "bool": "true or false",
+                "str": "a string"}[self.kind]
+
+    def _check_range(self, op: str, numbers: list[float]) -> None:
+        low, high = min(numbers), max(numbers)
+        bad = next((n for n in numbers if not self.admits(n)), None)
+        if bad is not None:
+            raise ArgumentError(f"{op}: `{self.name}` must be {self.range_text()}, not {_number(bad)}")
+        if self.kind != "float" and max(abs(low), high) > MAX_DIM:
+            raise ArgumentError(f"{op}: `{self.name}` = {high if high > MAX_DIM else low:,} is beyond netdsl's limit")
+
+    def admits(self, n: float) -> bool:
+        return not ((self.minimum is not None and n < self.minimum) or (self.maximum is not None and n > self.maximum)
+                    or (self.above is not None and n <= self.above) or (self.below is not None and n >= self.below))
+
+    def range_text(self) -> str:
+        """The range in words: `at least 1`, `greater than 0`, `in [0, 1)`."""
+        low = self.minimum if self.minimum is not None else self.above
+        high = self.maximum if self.maximum is not None else self.below
+        if low is not None and high is not None:
+            return (f"in {'[' if self.minimum is not None else '('}{_number(low)}, {_number(high)}"
+                    f"{']' if self.maximum is not None else ')'}")
+        if low is not None:
+            return f"{'at least' if self.minimum is not None else 'greater than'} {_number(low)}"
+        return f"{'at most' if self.maximum is not None else 'less than'} {_number(high)}"
+
+
+_SPATIAL_WORDS = {2: ("h", "w"), 3: ("d", "h", "w")}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _describe(value: Any) -> str:
+    """A value's kind in the user's words (ops cannot import the elaborator's `describe`)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {_number(value)}"
+    if isinstance(value, str):
+        return f'the string "{value[:40]}"' + ("…" if len(value) > 40 else "")
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return getattr(value, "kind_text", None) or type(value).__name__
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Sliding-window geometry, for receptive fields."""
+    """Sliding-window geometry per spatial axis, for receptive fields."""
 
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    dilation: tuple[int, int] = (1, 1)
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...] | None = None
 
 
-def _none(*_: Any) -> Any:
+# What an op's output sees of its input, besides a `Window`:
+GLOBAL = "global"  # every position (global pools, a linear over a whole map)
+ADAPTIVE = "adaptive"  # the input positions of its bin (adaptive pools)
+FOLD = "fold"  # folds the spatial positions into the feature axis (flatten)
+FEATURES = "features"  # mixes the feature axis: every position flattened into it (linear after flatten)
+
+
+def _none(_: Site) -> Any:
     return None
 
 
-def _zero(*_: Any) -> int:
+def _zero(_: Site) -> int:
     return 0
 
 
-def _no_weights(*_: Any) -> Weights:
+def _no_weights(_: Site) -> Weights:
     return {}
 
 
-def same_shape(ins: list[Shape], a: dict, names: list[str]) -> Shape:
-    return ins[0]
+def _empty(_: Site) -> str:
+    return ""
+
+
+def same_shape(site: Site) -> Shape:
+    return site.x
+
+
+def same_axes(site: Site) -> Axes:
+    """The first input's axis names where the rank is kept, else the default names for the rank."""
+    if site.axes and len(site.axes[0]) == len(site.out):
+        return site.axes[0]
+    return default_axes(len(site.out))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +255,57 @@ class Op:
     doc: str
     params: tuple[Param, ...] = ()
     inputs: int | None = 1  # None: one or more
-    shape: Callable[[list[Shape], dict, list[str]], Shape] = same_shape
-    weights: Callable[[list[Shape], Shape, dict], Weights] = _no_weights
-    buffers: Callable[[list[Shape], Shape, dict], Weights] = _no_weights
-    macs: Callable[[list[Shape], Shape, dict], int] = _zero
-    flops: Callable[[list[Shape], Shape, dict], int] = _zero
-    window: Callable[[dict], Window | str | None] = _none
-    describe: Callable[[dict], str] = field(default=lambda a: "")
+    shape: Callable[[Site], Shape] = same_shape
+    axes: Callable[[Site], Axes] = same_axes
+    weights: Callable[[Site], Weights] = _no_weights
+    buffers: Callable[[Site], Weights] = _no_weights
+    macs: Callable[[Site], int] = _zero
+    flops: Callable[[Site], int] = _zero
+    window: Callable[[Site], Window | str | None] = _none
+    describe: Callable[[Site], str] = _empty
     resolve: Callable[[dict], dict] = field(default=lambda a: a)
     # Lowerings. Stateful ops: `torch_module` builds the nn.Module; stateless ops:
-    # `torch_call(xs, a)` is a functional expression over the input expressions `xs`.
-    # `onnx(g, xs, a, ins, out)` emits nodes through the exporter's builder `g`.
+    # `torch_call(site)` is a functional expression over the input expressions `site.names`.
+    # `onnx(g, site)` emits nodes through the exporter's builder `g`; `site.names` are the inputs.
     # `init(key, shapes, rng)` draws one weight or buffer as PyTorch's default would.
-    torch_module: Callable[[list[Shape], Shape, dict], Ctor] | None = None
-    torch_call: Callable[[list[str], dict], str] | None = None
-    onnx: Callable[..., None] | None = None
+    torch_module: Callable[[Site], Ctor] | None = None
+    torch_call: Callable[[Site], str] | None = None
+    onnx: Callable[[Any, Site], None] | None = None
     init: Callable[[str, Weights, Any], Any] = uniform_init
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def bind(self, args: list[Any], kwargs: dict[str, Any], site: Site) -> dict[str, Any]:
+        """Positional and named arguments → every parameter's checked value (defaults filled in).
+        `site` holds the inputs, whose spatial rank decides how many values a `spatial` parameter has."""
+        if len(args) > len(self.params):
+            raise ArgumentError(f"{self.name} takes {len(self.params)} argument{'s' * (len(self.params) != 1)},"
+                                f" but gets {len(args)}", self.doc)
+        given = dict(zip((p.name for p in self.params), args))
+        for name, value in kwargs.items():
+            if self.param(name) is None:
+                raise ArgumentError(f"{self.name} has no argument `{name}`", _suggest(name, self) or self.doc)
+            if name in given:
+                raise ArgumentError(f"{self.name}: argument `{name}` is given twice")
+            given[name] = value
+        spatial = site.spatial if site.ins else 0
+        bound = {}
+        for param in self.params:
+            if param.name in given:
+                bound[param.name] = param.bind(self.name, given[param.name], spatial)
+            elif param.required:
+                raise ArgumentError(f"{self.name} needs `{param.name}`", self.doc)
+            else:
+                bound[param.name] = param.normalised_default(spatial)
+        return self.resolve(bound)
+
+
+def _suggest(name: str, op: Op) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, [p.name for p in op.params], n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
 
 
 # ---- shape helpers ------------------------------------------------------------
@@ -124,21 +319,29 @@ def fmt_shape(shape: Shape) -> str:
 
 
 def fmt_spatial(shape: Shape) -> str:
-    return fmt_shape(shape[1:]) if len(shape) == 3 else fmt_shape(shape)
+    return fmt_shape(shape[1:]) if len(shape) >= 2 else fmt_shape(shape)
 
 
-def pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
+def fmt_pair(value: tuple[int, ...]) -> str:
+    """A per-axis value: `3` when every axis has it, else `1×7`."""
+    return str(value[0]) if len(set(value)) == 1 else fmt_shape(value)
 
 
-def fmt_pair(value: tuple[int, int]) -> str:
-    return str(value[0]) if value[0] == value[1] else f"{value[0]}×{value[1]}"
+def need_spatial(op: str, site: Site, ranks: tuple[int, ...] = (1, 2, 3)) -> int:
+    """The number of spatial axes of a channels-first input, or a ShapeError in the user's terms."""
+    n = site.spatial
+    if n not in ranks:
+        axes = site.x_axes
+        names = ["C×" + "×".join(_SPATIAL_NAMES[r]) for r in ranks]
+        wanted = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise ShapeError(f"{op} needs a {wanted} input, but its input is "
+                         + ("a vector of " + str(site.x[0]) + " (after flatten or linear)" if len(site.x) == 1
+                            else f"{fmt_shape(site.x)} ({', '.join(axes)})"))
+    return n
 
 
-def need_image(op: str, shape: Shape) -> None:
-    if len(shape) != 3:
-        raise ShapeError(f"{op} needs a C×H×W input, but its input is a vector of {shape[0]}"
-                         " (after flatten or linear)")
+need_image = need_spatial
+_SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 def window_size(op: str, size: int, kernel: int, stride: int, pad: int, dilation: int,
@@ -153,6 +356,15 @@ def window_size(op: str, size: int, kernel: int, stride: int, pad: int, dilation
                          f" (input {axis} {size}, kernel {kernel}, stride {stride}, pad {pad}"
                          + (f", dilation {dilation}" if dilation != 1 else "") + ")")
     return out
+
+
+def windowed(op: str, site: Site, ceil: bool = False) -> tuple[int, ...]:
+    """Each spatial axis's output size under the site's kernel, stride, pad and dilation."""
+    axes = site.x_axes[1:]
+    dilation = site.args.get("dilation") or (1,) * len(axes)
+    return tuple(window_size(op, size, k, s, p, d, ceil, axis_word(a))
+                 for size, k, s, p, d, a in zip(site.x[1:], site["kernel"], site["stride"], site["pad"], dilation,
+                                                axes))
 
 
 def check_size(shape: Shape) -> Shape:

@@ -5,50 +5,50 @@ from __future__ import annotations
 
 import math
 
-from netdsl.ops.base import Op, Param, numel
+from netdsl.ops.base import Op, Param, Site, numel
 
 
 def _per_element(n: int):
-    return lambda ins, out, a: n * numel(out)
+    return lambda s: n * numel(s.out)
 
 
 def _unary(op_type: str, **attrs):
     """An ONNX lowering to one op of the same meaning."""
-    return lambda g, xs, a, ins, out: g.op(op_type, xs, g.out, **attrs)
+    return lambda g, s: g.op(op_type, list(s.names), g.out, **attrs)
 
 
 def _call(template: str):
     """A PyTorch lowering: `template` formatted with the input `x` and the op's arguments."""
-    return lambda xs, a: template.format(x=xs[0], **a)
+    return lambda s: template.format(x=s.names[0], **s.args)
 
 
 def _activation(name: str, doc: str, torch: str, onnx, params=(), cost: int = 1) -> Op:
     return Op(name, doc, params=params, flops=_per_element(cost), torch_call=_call(torch), onnx=onnx)
 
 
-def _relu6_onnx(g, xs, a, ins, out):
-    g.op("Clip", [xs[0], g.const(0.0, "float32"), g.const(6.0, "float32")], g.out)
+def _relu6_onnx(g, s: Site):
+    g.op("Clip", [s.names[0], g.const(0.0, "float32"), g.const(6.0, "float32")], g.out)
 
 
-def _gelu_onnx(g, xs, a, ins, out):
+def _gelu_onnx(g, s: Site):
     """Exact (erf) GELU; a single Gelu op only from opset 20."""
     if g.opset >= 20:
-        g.op("Gelu", xs, g.out)
+        g.op("Gelu", list(s.names), g.out)
         return
-    erf = g.op("Erf", [g.op("Div", [xs[0], g.const(math.sqrt(2.0), "float32")])])
-    half = g.op("Mul", [xs[0], g.op("Add", [erf, g.const(1.0, "float32")])])
+    erf = g.op("Erf", [g.op("Div", [s.names[0], g.const(math.sqrt(2.0), "float32")])])
+    half = g.op("Mul", [s.names[0], g.op("Add", [erf, g.const(1.0, "float32")])])
     g.op("Mul", [half, g.const(0.5, "float32")], g.out)
 
 
-def _silu_onnx(g, xs, a, ins, out):
-    g.op("Mul", [xs[0], g.op("Sigmoid", xs)], g.out)
+def _silu_onnx(g, s: Site):
+    g.op("Mul", [s.names[0], g.op("Sigmoid", [s.names[0]])], g.out)
 
 
 RELU = _activation("relu", "max(x, 0)", "F.relu({x})", _unary("Relu"))
 RELU6 = _activation("relu6", "min(max(x, 0), 6)", "F.relu6({x})", _relu6_onnx)
 LEAKY_RELU = _activation("leaky_relu", "x if x > 0 else slope·x: leaky_relu(slope=0.01)",
                          "F.leaky_relu({x}, {slope!r})",
-                         lambda g, xs, a, ins, out: g.op("LeakyRelu", xs, g.out, alpha=a["slope"]),
+                         lambda g, s: g.op("LeakyRelu", list(s.names), g.out, alpha=s["slope"]),
                          (Param("slope", "float", 0.01),))
 TANH = _activation("tanh", "hyperbolic tangent", "torch.tanh({x})", _unary("Tanh"))
 SIGMOID = _activation("sigmoid", "1 / (1 + e^-x)", "torch.sigmoid({x})", _unary("Sigmoid"))
@@ -61,10 +61,10 @@ SOFTMAX = _activation("softmax", "softmax over channels", "F.softmax({x}, 1)", _
                       cost=3)
 
 SCALE = Op("scale", "multiplies by a constant: scale(0.17) (Inception-ResNet's residual scaling)",
-           params=(Param("factor", "float"),), flops=_per_element(1), describe=lambda a: f"×{a['factor']}",
+           params=(Param("factor", "float"),), flops=_per_element(1), describe=lambda s: f"×{s['factor']}",
            torch_call=_call("{x} * {factor!r}"),
-           onnx=lambda g, xs, a, ins, out: g.op("Mul", [xs[0], g.const(a["factor"], "float32")], g.out))
+           onnx=lambda g, s: g.op("Mul", [s.names[0], g.const(s["factor"], "float32")], g.out))
 
 DROPOUT = Op("dropout", "zeroes elements with probability p in training: dropout(p=0.5)",
-             params=(Param("p", "float", 0.5),), describe=lambda a: f"p={a['p']}",
+             params=(Param("p", "float", 0.5, minimum=0, below=1),), describe=lambda s: f"p={s['p']}",
              torch_call=_call("F.dropout({x}, {p!r}, self.training)"), onnx=_unary("Identity"))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from netdsl.ops.base import Op, Param, ShapeError, fmt_shape, fmt_spatial, need_image, numel
+from netdsl.ops.base import FOLD, Op, Param, ShapeError, Site, fmt_shape, fmt_spatial, need_spatial, numel
 
 
-def _concat_shape(ins, a, names):
-    first = ins[0]
-    for shape, name in zip(ins[1:], names[1:]):
+def _concat_shape(s: Site):
+    first = s.x
+    for shape, name in zip(s.ins[1:], s.names[1:]):
         if len(shape) != len(first):
-            raise ShapeError(f"concat: {name} is {fmt_shape(shape)} but {names[0]} is {fmt_shape(first)}")
+            raise ShapeError(f"concat: {name} is {fmt_shape(shape)} but {s.names[0]} is {fmt_shape(first)}")
         if shape[1:] != first[1:]:
-            raise ShapeError(f"concat: {name} is {fmt_spatial(shape)} but {names[0]} is {fmt_spatial(first)}")
-    return (sum(s[0] for s in ins), *first[1:])
+            raise ShapeError(f"concat: {name} is {fmt_spatial(shape)} but {s.names[0]} is {fmt_spatial(first)}")
+    return (sum(shape[0] for shape in s.ins), *first[1:])
 
 
 def _broadcast(a: tuple, b: tuple) -> tuple | None:
@@ -26,94 +26,90 @@ def _broadcast(a: tuple, b: tuple) -> tuple | None:
     return tuple(out)
 
 
-def _add_shape(ins, a, names):
-    for shape, name in zip(ins[1:], names[1:]):
-        if shape != ins[0]:
-            raise ShapeError(f"add: {name} is {fmt_shape(shape)} but {names[0]} is {fmt_shape(ins[0])}")
-    return ins[0]
+def _add_shape(s: Site):
+    for shape, name in zip(s.ins[1:], s.names[1:]):
+        if shape != s.x:
+            raise ShapeError(f"add: {name} is {fmt_shape(shape)} but {s.names[0]} is {fmt_shape(s.x)}")
+    return s.x
 
 
-def _mul_shape(ins, a, names):
-    out = ins[0]
-    for shape, name in zip(ins[1:], names[1:]):
+def _mul_shape(s: Site):
+    out = s.x
+    for shape, name in zip(s.ins[1:], s.names[1:]):
         joined = _broadcast(out, shape)
         if joined is None:
-            raise ShapeError(f"mul: {name} is {fmt_shape(shape)} but {names[0]} is {fmt_shape(ins[0])}"
+            raise ShapeError(f"mul: {name} is {fmt_shape(shape)} but {s.names[0]} is {fmt_shape(s.x)}"
                              " (mul broadcasts only sizes of 1, as in a C×1×1 gate)")
         out = joined
     return out
 
 
-def _join_work(ins, out, a):
-    return (len(ins) - 1) * numel(out)
+def _join_work(s: Site):
+    return (len(s.ins) - 1) * numel(s.out)
 
 
 def _chain_onnx(op_type: str):
     """A binary ONNX op folded over two or more inputs."""
-    def lower(g, xs, a, ins, out):
-        acc = xs[0]
-        for i, x in enumerate(xs[1:], 2):
-            acc = g.op(op_type, [acc, x], g.out if i == len(xs) else None)
+    def lower(g, s: Site):
+        acc = s.names[0]
+        for i, x in enumerate(s.names[1:], 2):
+            acc = g.op(op_type, [acc, x], g.out if i == len(s.names) else None)
     return lower
 
 
-CONCAT = Op("concat", "joins inputs along channels; heights and widths must agree",
-            inputs=None, shape=_concat_shape, torch_call=lambda xs, a: f"torch.cat([{', '.join(xs)}], 1)",
-            onnx=lambda g, xs, a, ins, out: g.op("Concat", xs, g.out, axis=1))
+CONCAT = Op("concat", "joins inputs along their first axis (channels, tokens); the other axes must agree",
+            inputs=None, shape=_concat_shape, torch_call=lambda s: f"torch.cat([{', '.join(s.names)}], 1)",
+            onnx=lambda g, s: g.op("Concat", list(s.names), g.out, axis=1))
 ADD = Op("add", "element-wise sum of inputs of one shape", inputs=None, shape=_add_shape, flops=_join_work,
-         torch_call=lambda xs, a: " + ".join(xs), onnx=_chain_onnx("Add"))
+         torch_call=lambda s: " + ".join(s.names), onnx=_chain_onnx("Add"))
 MUL = Op("mul", "element-wise product; a C×1×1 input broadcasts over H×W (gates)",
          inputs=None, shape=_mul_shape, flops=_join_work,
-         torch_call=lambda xs, a: " * ".join(xs), onnx=_chain_onnx("Mul"))
+         torch_call=lambda s: " * ".join(s.names), onnx=_chain_onnx("Mul"))
 
 
-def _slice_shape(ins, a, names):
-    c = ins[0][0]
-    start, end = a["start"], a["end"]
+def _slice_shape(s: Site):
+    c = s.x[0]
+    start, end = s["start"], s["end"]
     if not 0 <= start < end <= c:
         raise ShapeError(f"slice({start}, {end}) is outside the input's {c} channels")
-    return (end - start, *ins[0][1:])
+    return (end - start, *s.x[1:])
 
 
 SLICE = Op("slice", "channels start ≤ c < end: slice(start, end)",
-           params=(Param("start", "int", minimum=0), Param("end", "int", minimum=0)),
-           shape=_slice_shape, describe=lambda a: f"{a['start']}:{a['end']}",
-           torch_call=lambda xs, a: f"{xs[0]}[:, {a['start']}:{a['end']}]",
-           onnx=lambda g, xs, a, ins, out: g.op(
-               "Slice", [xs[0], g.const([a["start"]], "int64"), g.const([a["end"]], "int64"),
+           params=(Param("start", "int", minimum=0), Param("end", "int", minimum=1)),
+           shape=_slice_shape, describe=lambda s: f"{s['start']}:{s['end']}",
+           torch_call=lambda s: f"{s.names[0]}[:, {s['start']}:{s['end']}]",
+           onnx=lambda g, s: g.op(
+               "Slice", [s.names[0], g.const([s["start"]], "int64"), g.const([s["end"]], "int64"),
                          g.const([1], "int64")], g.out))
 
 
-def _shuffle_shape(ins, a, names):
-    need_image("shuffle", ins[0])
-    if ins[0][0] % a["groups"]:
-        raise ShapeError(f"shuffle: {ins[0][0]} channels are not divisible by groups={a['groups']}")
-    return ins[0]
+def _shuffle_shape(s: Site):
+    need_spatial("shuffle", s)
+    if s.x[0] % s["groups"]:
+        raise ShapeError(f"shuffle: {s.x[0]} channels are not divisible by groups={s['groups']}")
+    return s.x
 
 
-def _shuffle_onnx(g, xs, a, ins, out):
-    c, h, w = ins[0]
-    split = g.op("Reshape", [xs[0], g.const([0, a["groups"], c // a["groups"], h, w], "int64")])
-    swapped = g.op("Transpose", [split], perm=[0, 2, 1, 3, 4])
-    g.op("Reshape", [swapped, g.const([0, c, h, w], "int64")], g.out)
+def _shuffle_onnx(g, s: Site):
+    c, *rest = s.x
+    split = g.op("Reshape", [s.names[0], g.const([0, s["groups"], c // s["groups"], *rest], "int64")])
+    swapped = g.op("Transpose", [split], perm=[0, 2, 1, *range(3, 3 + len(rest))])
+    g.op("Reshape", [swapped, g.const([0, c, *rest], "int64")], g.out)
 
 
 SHUFFLE = Op("shuffle", "channel shuffle between groups (ShuffleNet): shuffle(groups)",
              params=(Param("groups", "int", minimum=1),), shape=_shuffle_shape,
-             describe=lambda a: f"g={a['groups']}",
-             torch_call=lambda xs, a: f"{xs[0]}.unflatten(1, ({a['groups']}, -1)).transpose(1, 2).flatten(1, 2)",
+             describe=lambda s: f"g={s['groups']}",
+             torch_call=lambda s: f"{s.names[0]}.unflatten(1, ({s['groups']}, -1)).transpose(1, 2).flatten(1, 2)",
              onnx=_shuffle_onnx)
 
 
-def _flatten_shape(ins, a, names):
-    return (numel(ins[0]),)
-
-
-FLATTEN = Op("flatten", "C×H×W → a vector of C·H·W", shape=_flatten_shape,
-             torch_call=lambda xs, a: f"torch.flatten({xs[0]}, 1)",
-             onnx=lambda g, xs, a, ins, out: g.op("Flatten", xs, g.out, axis=1))
+FLATTEN = Op("flatten", "C×H×W → a vector of C·H·W", shape=lambda s: (numel(s.x),), window=lambda s: FOLD,
+             torch_call=lambda s: f"torch.flatten({s.names[0]}, 1)",
+             onnx=lambda g, s: g.op("Flatten", list(s.names), g.out, axis=1))
 IDENTITY = Op("identity", "passes its input through; adds no node to the graph",
-              torch_call=lambda xs, a: xs[0], onnx=lambda g, xs, a, ins, out: g.op("Identity", xs, g.out))
+              torch_call=lambda s: s.names[0], onnx=lambda g, s: g.op("Identity", list(s.names), g.out))
 
 INPUT = Op("input", "a network input, declared with `input name: [C, H, W]`", inputs=0,
-           describe=lambda a: "×".join(map(str, a["shape"])))
+           describe=lambda s: "×".join(map(str, s["shape"])))

@@ -124,7 +124,7 @@ def _add_box(view: GraphView, box_id: str, layer: str, opened: list[str]) -> Non
     cluster = opened[-1] if opened else view.root
     if box_id == layer:
         node = lc.node
-        op = f"{node.op} {node.spec.describe(node.args)}".strip()
+        op = f"{node.op} {node.spec.describe(node.site)}".strip()
         view.boxes[box_id] = Box(box_id, "layer", layer, op, node.shape, lc.cost, lc.training_only, cluster)
         return
     scope = analysis.network.scopes[box_id]

@@ -39,7 +39,7 @@ def rows(analysis: Analysis, depth: int) -> list[Row]:
                            analysis.scopes[scope.path], level, "folded" if folded else "open", lc.training_only))
         if len(chain) <= depth:
             node = lc.node
-            args = node.spec.describe(node.args)
+            args = node.spec.describe(node.site)
             out.append(Row(node.name, f"{node.op} {args}".strip(), node.shape, lc.cost, len(chain), "layer",
                            lc.training_only))
     return out

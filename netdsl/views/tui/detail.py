@@ -43,7 +43,7 @@ def detail(analysis: Analysis, name: str, sources: dict[str, str]) -> Renderable
 def _layer_facts(analysis: Analysis, name: str) -> list[tuple[str, str]]:
     lc = analysis.layers[name]
     node = lc.node
-    described = node.spec.describe(node.args)
+    described = node.spec.describe(node.site)
     inputs = ", ".join(f"{i} {shape_text(s)}" for i, s in zip(node.inputs, node.in_shapes)) or "–"
     facts = [("layer", node.name), ("op", f"{node.op} {described}".strip()),
              ("arguments", ", ".join(f"{k}={_value(v)}" for k, v in node.args.items()) or "–"),
@@ -92,8 +92,8 @@ def _value(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _pair(pair: tuple[int, int]) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
+def _pair(pair: tuple[int, ...]) -> str:
+    return str(pair[0]) if len(set(pair)) == 1 else "×".join(map(str, pair))
 
 
 def source_excerpt(span: Span, text: str) -> Text:

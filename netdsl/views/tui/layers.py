@@ -29,7 +29,7 @@ class Column:
 COLUMNS = (
     Column("order", "#", lambda lc: 0, lambda lc: "", descending=False),
     Column("name", "Layer", lambda lc: lc.node.name, lambda lc: lc.node.name, descending=False),
-    Column("op", "Op", lambda lc: lc.node.op, lambda lc: f"{lc.node.op} {lc.node.spec.describe(lc.node.args)}",
+    Column("op", "Op", lambda lc: lc.node.op, lambda lc: f"{lc.node.op} {lc.node.spec.describe(lc.node.site)}",
            descending=False),
     Column("shape", "Output", lambda lc: lc.cost.activations, lambda lc: shape_text(lc.node.shape)),
     Column("params", "Params", lambda lc: lc.cost.params, lambda lc: _count(lc.cost.params), share=True),
