@@ -47,6 +47,29 @@ def test_timm_models_exact(name):
     _assert_exact(name, figures("timm")[name])
 
 
+# torchvision 0.28's published figures for its default weights: `num_params` and `_ops` (GMACs of convs and
+# linears, 3 decimals) at the resolution of those weights' transforms, which `input` gives where it is not
+# the preset's own
+PUBLISHED = {
+    "inception_v3": (27_161_264, 5.713, None),
+    "mnasnet0_5": (2_218_512, 0.104, None),
+    "mnasnet0_75": (3_170_208, 0.215, None),
+    "mnasnet1_0": (4_383_312, 0.314, None),
+    "mnasnet1_3": (6_282_256, 0.526, None),
+    "resnext101_64x4d": (83_455_272, 15.46, None),
+    "wide_resnet50_2": (68_883_240, 11.398, None),
+    "wide_resnet101_2": (126_886_696, 22.753, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_torchvision_published_figures(name):
+    params, gmacs, input_shape = PUBLISHED[name]
+    model = netdsl.load(name, input_shape=input_shape) if input_shape else _model(name)
+    assert model.params == params
+    assert round(model.macs / 1e9, 3) == gmacs
+
+
 def _output_sizes(model: netdsl.Model, op: str) -> list[int]:
     return [lc.node.shape[1] for lc in model.analysis.layers.values() if lc.node.op == op]
 
