@@ -18,7 +18,7 @@ EXPECTED = {
     'add_mismatch.net': '3:21: error: add: branch 2 is 128×28×28 but branch 1 is 64×28×28',
     'attr_on_number.net': '3:26: error: the number 64 has no attribute `c`',
     'bad_character.net': '3:32: error: unexpected character `$`',
-    'bad_input_shape.net': '2:14: error: an input shape is [channels, height, width] or [features] of positive integers, not [3, 0, 8]',
+    'bad_input_shape.net': '2:14: error: an input shape is a list of 1 to 6 positive integers ([features], [channels, length], [channels, height, width], …), not [3, 0, 8]',
     'block_arity.net': '6:21: error: block `cell` takes 2 inputs (cur, prev), but gets 1',
     'block_missing_param.net': '6:21: error: block `unit` needs a value for `c`',
     'bool_kernel.net': '3:21: error: conv: `kernel` must be an integer or [height, width], not a boolean',

@@ -210,3 +210,33 @@ def test_every_ast_node_has_a_span():
                 walk(item)
 
     walk(module)
+
+
+def test_in_is_the_block_input_in_if_and_for_bodies_too(compile_text):
+    """`in` is the input of the innermost block or combinator branch; `if`, `for` and
+    groups do not rebind it (issue 10: `in.c` gave 3 in a chain but 5 inside an `if`)."""
+    model = compile_text("""
+block t() { conv(5, 1) -> a: conv(in.c, 1) }
+block u() { conv(5, 1) -> if true { a: conv(in.c, 1) } }
+block v() { conv(5, 1) -> for i in range(2) { a{i}: conv(in.c + i, 1) } }
+block g() { conv(5, 1) -> grp: (a: conv(in.c, 1)) }
+block w() { conv(5, 1) -> add { identity; a: conv(in.c, 1) } }
+network n() {
+    input x: [3, 8, 8]
+    output a = x -> t: t()
+    output b = x -> u: u()
+    output c = x -> v: v()
+    output d = x -> g: g()
+    output e = x -> w: w()
+}""")
+    out = {n.name: n.shape[0] for n in model.network.nodes()}
+    assert (out["t.a"], out["u.a"], out["v.a0"], out["v.a1"], out["g.grp.a"]) == (3, 3, 3, 4, 3)
+    assert out["w.a"] == 5  # a combinator branch's `in` is what enters the combinator
+
+
+def test_in_outside_a_block_or_branch_is_a_diagnostic(compile_text):
+    with pytest.raises(CompileError) as err:
+        compile_text("network n() {\n    input x: [3, 8, 8]\n    output y = x -> if true { conv(in.c, 1) }\n}")
+    diag = err.value.diagnostics[0]
+    assert diag.message == "`in` is only defined inside a block or a combinator branch"
+    assert (diag.span.line, diag.span.col) == (3, 36)

@@ -19,7 +19,8 @@ from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
                                      describe)
 from netdsl.ir import Network, Port
-from netdsl.ops import OPS, ArgumentError, Op, default_axes
+from netdsl.ops import OPS, ArgumentError, Axes, Op, default_axes
+from netdsl.ops.layout import DEFAULT_AXES, MAX_RANK, check_axes
 from netdsl.syntax import ast
 
 MAX_CALL_DEPTH = 64
@@ -105,7 +106,7 @@ class Elaborator(Expressions):
         elif isinstance(stmt, ast.Output):
             self.output(stmt, env, namer)
         elif isinstance(stmt, (ast.Return, ast.ExprStmt)):
-            return self.chain(stmt.value, env, namer, env.input)
+            return self.chain(stmt.value, env, namer, env.flow)
         return None
 
     def assign(self, stmt: ast.Assign, env: Env, namer: Namer) -> None:
@@ -130,13 +131,27 @@ class Elaborator(Expressions):
         if self.input_shape is not None and not self.inputs:
             shape = list(self.input_shape)
         if not (isinstance(shape, list) and shape and all(isinstance(d, int) and not isinstance(d, bool)
-                                                          and d > 0 for d in shape) and len(shape) in (1, 3)):
-            raise DiagnosticError(f"an input shape is [channels, height, width] or [features] of positive"
-                                  f" integers, not {shape if isinstance(shape, list) else describe(shape)}",
-                                  stmt.shape.span)
-        tensor = self.builder.add_input(stmt.name, tuple(shape), default_axes(len(shape)), stmt.span)
+                                                          and d > 0 for d in shape) and len(shape) <= MAX_RANK):
+            raise DiagnosticError(f"an input shape is a list of 1 to {MAX_RANK} positive integers ([features],"
+                                  " [channels, length], [channels, height, width], …),"
+                                  f" not {shape if isinstance(shape, list) else describe(shape)}", stmt.shape.span)
+        axes = self._input_axes(stmt, len(shape))
+        tensor = self.builder.add_input(stmt.name, tuple(shape), axes, stmt.span)
         env.vars[stmt.name] = tensor
-        self.inputs.append(Port(stmt.name, tensor.node, tensor.shape, stmt.span))
+        self.inputs.append(Port(stmt.name, tensor.node, tensor.shape, stmt.span, axes=axes))
+
+    def _input_axes(self, stmt: ast.Input, rank: int) -> Axes:
+        """The declared axis names (`as n, d`), else the default for the rank (C×H×W for three)."""
+        if not stmt.axes:
+            if rank not in DEFAULT_AXES:
+                raise DiagnosticError(f"a shape of {rank} axes has no default layout: name its axes,"
+                                      f" e.g. `as {', '.join(default_axes(rank))}`", stmt.shape.span)
+            return DEFAULT_AXES[rank]
+        problem = check_axes(stmt.axes, rank)
+        if problem:
+            raise DiagnosticError(f"input `{stmt.name}`: {problem}", stmt.span,
+                                  hint="name each axis once, e.g. `input clip: [3, 16, 112, 112] as c, t, h, w`")
+        return stmt.axes
 
     def output(self, stmt: ast.Output, env: Env, namer: Namer) -> None:
         if self.depth:
@@ -280,7 +295,7 @@ class Elaborator(Expressions):
         outs = []
         for index, branch in enumerate(step.branches):
             branch_namer = namer.for_branch(join, label is not None, index)
-            out = self.chain(branch, env.child(current), branch_namer, current)
+            out = self.chain(branch, env.entering(current), branch_namer, current)
             if not isinstance(out, Tensor):
                 raise DiagnosticError(f"{step.op}: branch {index + 1} gives {describe(out)}, not a tensor", branch.span)
             outs.append(out)
@@ -391,7 +406,8 @@ class Elaborator(Expressions):
         if self.depth >= self.limits.call_depth:
             raise DiagnosticError(f"blocks call each other more than {self.limits.call_depth} deep"
                                   f" (is `{defn.name}` recursive?)", span)
-        env = Env({}, block.env, tensors[0] if defn.inputs is None else None, boundary=True)
+        single = tensors[0] if defn.inputs is None else None
+        env = Env({}, block.env, single, boundary=True, flow=single)
         self._bind_block(defn, args, kwargs, env, span)
         if defn.inputs is not None:
             env.vars.update(zip(defn.inputs, tensors))

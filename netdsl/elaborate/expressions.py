@@ -90,7 +90,7 @@ _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator
           "//": operator.floordiv, "%": operator.mod, "**": operator.pow}
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
             ">": operator.gt, ">=": operator.ge}
-_SHAPE_ATTRS = {"c": 0, "h": 1, "w": 2}
+_IMAGE_AXES = ("c", "h", "w")
 
 
 def _is_int(value: Any) -> bool:
@@ -164,7 +164,8 @@ class Expressions:
 
     def eval_InputRef(self, node: ast.InputRef, env: Env) -> Tensor:
         if env.input is None:
-            raise DiagnosticError("`in` is only defined inside a block or a chain step", node.span)
+            raise DiagnosticError("`in` is only defined inside a block or a combinator branch", node.span,
+                                  hint="`in` is the input of the enclosing block (or of `add { … }`, `concat { … }`)")
         return env.input
 
     def eval_ListExpr(self, node: ast.ListExpr, env: Env) -> list:
@@ -277,14 +278,18 @@ class Expressions:
         value = self.eval(node.value, env)
         if not isinstance(value, Tensor):
             raise DiagnosticError(f"{describe(value)} has no attribute `{node.name}`", node.span,
-                                  hint="only tensors have attributes: .c, .h, .w and .shape")
+                                  hint="only tensors have attributes: their axes (.c, .h, .w, …), .shape and .rank")
         if node.name == "shape":
             return list(value.shape)
-        if node.name not in _SHAPE_ATTRS:
+        if node.name == "rank":
+            return len(value.shape)
+        layout = value.layout
+        if node.name not in layout:
+            axes = ", ".join(f".{a}" for a in layout)
+            if node.name in _IMAGE_AXES and len(value.shape) == 1:
+                raise DiagnosticError(f"a flat tensor of {value.shape[0]} has no `.{node.name}`", node.span,
+                                      hint=f"its axis is {axes}")
             raise DiagnosticError(f"a tensor has no attribute `{node.name}`", node.span,
-                                  hint="a tensor has .c, .h, .w and .shape")
-        index = _SHAPE_ATTRS[node.name]
-        if index >= len(value.shape):
-            raise DiagnosticError(f"a flat tensor of {value.shape[0]} has no `.{node.name}`", node.span)
-        return value.shape[index]
+                                  hint=f"this {describe(value)} has axes {axes}, and .shape, .rank")
+        return value.shape[layout.index(node.name)]
 

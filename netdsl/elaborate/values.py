@@ -60,13 +60,16 @@ POISON = Poison()
 
 @dataclass
 class Env:
-    """Lexical scope of names. `input` is the tensor `in` refers to; a `boundary`
-    env is a block's or network's own, where rebinding stops."""
+    """Lexical scope of names. `input` is the tensor `in` refers to: the input of the
+    innermost block or combinator branch (`if`, `for` and groups keep it). `flow` is the
+    tensor a body's bare chains continue from. A `boundary` env is a block's or
+    network's own, where rebinding stops."""
 
     vars: dict[str, Any] = field(default_factory=dict)
     parent: "Env | None" = None
     input: Tensor | None = None
     boundary: bool = False
+    flow: Tensor | None = None
 
     def lookup(self, name: str) -> tuple[bool, Any]:
         env: Env | None = self
@@ -96,8 +99,13 @@ class Env:
             env = env.parent
         return out
 
-    def child(self, input: "Tensor | None") -> "Env":
-        return Env({}, self, input)
+    def child(self, flow: "Tensor | None") -> "Env":
+        """The env of an `if` or `for` body or a group: chains continue from `flow`, `in` is unchanged."""
+        return Env({}, self, self.input, flow=flow)
+
+    def entering(self, tensor: Tensor) -> "Env":
+        """The env of a combinator branch: `in` is the tensor entering the combinator."""
+        return Env({}, self, tensor, flow=tensor)
 
 
 def describe(value: Any) -> str:

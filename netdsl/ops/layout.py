@@ -2,7 +2,7 @@
 
 A layout whose first axis is `c` is channels-first: the axes after it are spatial,
 and convolutions, pools and receptive fields act on them, however many there are.
-Any other layout (`n, d` tokens, a vector `f`, `h, w, c` after a permute) has no
+A vector is `c` alone. Any other layout (`n, d` tokens, `h, w, c` after a permute) has no
 spatial axes; ops that act on features use its last axis.
 """
 
@@ -10,15 +10,17 @@ from __future__ import annotations
 
 Axes = tuple[str, ...]
 
+MAX_RANK = 6  # axes of one sample; the batch axis is implicit
+
 # The layout a tensor gets from its rank when nobody names its axes.
-DEFAULT_AXES: dict[int, Axes] = {1: ("f",), 2: ("c", "l"), 3: ("c", "h", "w"), 4: ("c", "d", "h", "w")}
+DEFAULT_AXES: dict[int, Axes] = {1: ("c",), 2: ("c", "l"), 3: ("c", "h", "w"), 4: ("c", "d", "h", "w")}
 
 _WORDS = {"h": "height", "w": "width", "l": "length", "t": "time", "d": "depth", "c": "channels",
           "n": "tokens", "f": "features"}
 
 
 def default_axes(rank: int) -> Axes:
-    """Names for a tensor of `rank` axes: vector, C×L, C×H×W, C×D×H×W; beyond, `a0, a1, …`."""
+    """Names for a tensor of `rank` axes: C (a vector), C×L, C×H×W, C×D×H×W; beyond, `a0, a1, …`."""
     return DEFAULT_AXES.get(rank, tuple(f"a{i}" for i in range(rank)))
 
 

@@ -65,6 +65,16 @@ def _lrn_shape(s: Site):
     return s.x
 
 
+def _lrn_onnx(g, s: Site):
+    """onnxruntime runs LRN on 4-D tensors only: other ranks go through N×C×positions×1."""
+    attrs = {"size": s["size"], "alpha": s["alpha"], "beta": s["beta"], "bias": s["k"]}
+    if s.spatial == 2:
+        g.op("LRN", list(s.names), g.out, **attrs)
+        return
+    flat = g.op("Reshape", [s.names[0], g.const([0, s.x[0], -1, 1], "int64")])
+    g.op("Reshape", [g.op("LRN", [flat], **attrs), g.const([0, *s.x], "int64")], g.out)
+
+
 LRN = Op(
     "lrn", "local response normalisation across channels: lrn(size, alpha=1e-4, beta=0.75, k=1.0)",
     params=(Param("size", "int", minimum=1), Param("alpha", "float", 1e-4, minimum=0),
@@ -73,6 +83,5 @@ LRN = Op(
     describe=lambda s: str(s["size"]),
     torch_call=lambda s: f"F.local_response_norm({s.names[0]}, {s['size']}, {s['alpha']!r}, {s['beta']!r},"
                          f" {s['k']!r})",
-    onnx=lambda g, s: g.op("LRN", list(s.names), g.out, size=s["size"], alpha=s["alpha"], beta=s["beta"],
-                           bias=s["k"]),
+    onnx=_lrn_onnx,
 )

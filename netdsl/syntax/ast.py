@@ -177,6 +177,7 @@ class Output(Node):
 class Input(Node):
     name: str
     shape: Node
+    axes: tuple[str, ...] = ()  # `as n, d`: the axis names; empty: the default for the rank
 
 
 @dataclass(frozen=True, slots=True)

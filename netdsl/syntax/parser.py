@@ -219,8 +219,11 @@ class _ToAst(Transformer):
         return ast.Output(self._span(meta), str(name), value, training is not None)
 
     def input_stmt(self, meta, c):
-        label, shape = c
-        return ast.Input(self._span(meta), str(label).rstrip(": \t"), shape)
+        label, shape, axes = c
+        return ast.Input(self._span(meta), str(label).rstrip(": \t"), shape, tuple(axes or ()))
+
+    def axis_names(self, meta, c):
+        return [str(name) for name in c]
 
     def return_stmt(self, meta, c):
         return ast.Return(self._span(meta), c[0])
