@@ -390,7 +390,7 @@ class _Forward:
         if isinstance(unit, str):
             node = self.gen.net.node(unit)
             rel = _Generator._rel(self.inst.path, unit)
-            call = (f"{self._access(rel)}({args[0]})" if node.spec.torch_module
+            call = (node.spec.module_call(node.site.named(args), self._access(rel)) if node.spec.torch_module
                     else node.spec.torch_call(node.site.named(args)))
             target = self._target(inputs, rel)
             self.var[unit] = target

@@ -100,15 +100,22 @@ class Param:
     def bind(self, op: str, value: Any, spatial: int) -> Any:
         """The value checked against the kind and range, normalised (a spatial int → a tuple)."""
         is_int = isinstance(value, int) and not isinstance(value, bool)
-        if self.kind == "spatial" and isinstance(value, list) and value and all(_is_int(v) for v in value) \
-                and len(value) == (spatial or len(value)):
+        per_axis = _is_int if self.kind == "spatial" else _is_number
+        if value is None and self.default is None:
+            return None
+        if self.kind in ("spatial", "scale") and isinstance(value, list) and value \
+                and all(per_axis(v) for v in value) and len(value) == (spatial or len(value)):
             numbers = list(value)
-            value = tuple(value)
+            value = tuple(value) if self.kind == "spatial" else tuple(float(v) for v in value)
         elif self.kind in ("int", "spatial") and is_int:
             numbers = [value]
             value = (value,) * max(spatial, 1) if self.kind == "spatial" else value
+        elif self.kind == "scale" and _is_number(value):
+            numbers, value = [value], (float(value),) * max(spatial, 1)
         elif self.kind == "float" and (is_int or isinstance(value, float)):
             numbers, value = [float(value)], float(value)
+        elif self.kind == "axes" and _axis_list(value):
+            return tuple(value) if isinstance(value, list) else (value,)
         elif self.kind == "bool" and isinstance(value, bool):
             return value
         elif self.kind == "str" and isinstance(value, str):
@@ -127,11 +134,12 @@ class Param:
         return self.default
 
     def _wanted(self, spatial: int) -> str:
-        if self.kind == "spatial":
-            return "an integer" if spatial == 1 else "an integer or [" + ", ".join(
+        if self.kind in ("spatial", "scale"):
+            one = "an integer" if self.kind == "spatial" else "a number"
+            return one if spatial == 1 else f"{one} or [" + ", ".join(
                 axis_word(a) for a in _SPATIAL_WORDS.get(spatial, ("…",))) + "]"
-        return {"int": "an integer", "float": "a number", "bool": "true or false",
-                "str": "a string"}[self.kind]
+        return {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
+                "axes": "an axis (a name such as \"c\", or an index) or a list of them"}[self.kind]
 
     def _check_range(self, op: str, numbers: list[float]) -> None:
         low, high = min(numbers), max(numbers)
@@ -162,6 +170,15 @@ _SPATIAL_WORDS = {2: ("h", "w"), 3: ("d", "h", "w")}
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _axis_list(value: Any) -> bool:
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(_is_int(v) or isinstance(v, str) for v in items)
 
 
 def _number(value: float) -> str:
@@ -255,6 +272,7 @@ class Op:
     doc: str
     params: tuple[Param, ...] = ()
     inputs: int | None = 1  # None: one or more
+    variadic: bool = False  # the last parameter takes the remaining positional arguments
     shape: Callable[[Site], Shape] = same_shape
     axes: Callable[[Site], Axes] = same_axes
     weights: Callable[[Site], Weights] = _no_weights
@@ -269,6 +287,7 @@ class Op:
     # `onnx(g, site)` emits nodes through the exporter's builder `g`; `site.names` are the inputs.
     # `init(key, shapes, rng)` draws one weight or buffer as PyTorch's default would.
     torch_module: Callable[[Site], Ctor] | None = None
+    torch_apply: Callable[[Site, str], str] | None = None  # the module's call, if not `module(x)`
     torch_call: Callable[[Site], str] | None = None
     onnx: Callable[[Any, Site], None] | None = None
     init: Callable[[str, Weights, Any], Any] = uniform_init
@@ -276,9 +295,16 @@ class Op:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
+    def module_call(self, site: Site, module: str) -> str:
+        """The forward expression of a stateful op: its module applied to the input expressions."""
+        return self.torch_apply(site, module) if self.torch_apply else f"{module}({site.names[0]})"
+
     def bind(self, args: list[Any], kwargs: dict[str, Any], site: Site) -> dict[str, Any]:
         """Positional and named arguments → every parameter's checked value (defaults filled in).
-        `site` holds the inputs, whose spatial rank decides how many values a `spatial` parameter has."""
+        `site` holds the inputs, whose spatial rank decides how many values a `spatial` parameter has.
+        A `variadic` op gathers its extra positional arguments into its last parameter: permute("h", "w", "c")."""
+        if self.variadic and len(args) > len(self.params):
+            args = [*args[:len(self.params) - 1], list(args[len(self.params) - 1:])]
         if len(args) > len(self.params):
             raise ArgumentError(f"{self.name} takes {len(self.params)} argument{'s' * (len(self.params) != 1)},"
                                 f" but gets {len(args)}", self.doc)
@@ -365,6 +391,26 @@ def windowed(op: str, site: Site, ceil: bool = False) -> tuple[int, ...]:
     return tuple(window_size(op, size, k, s, p, d, ceil, axis_word(a))
                  for size, k, s, p, d, a in zip(site.x[1:], site["kernel"], site["stride"], site["pad"], dilation,
                                                 axes))
+
+
+def axis_index(op: str, site: Site, axis: int | str) -> int:
+    """An axis given by name (`"c"`) or index (0 is the first after batch; -1 the last) → its index."""
+    axes = site.x_axes
+    if isinstance(axis, str):
+        if axis not in axes:
+            raise ShapeError(f"{op}: the input ({', '.join(axes)}) has no axis `{axis}`")
+        return axes.index(axis)
+    if not -len(axes) <= axis < len(axes):
+        raise ShapeError(f"{op}: axis {axis} is out of range for an input of {len(axes)} axes ({', '.join(axes)})")
+    return axis % len(axes)
+
+
+def axis_indices(op: str, site: Site, axes: tuple) -> tuple[int, ...]:
+    """Several axes, each once."""
+    out = tuple(axis_index(op, site, a) for a in axes)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: an axis is named twice in {', '.join(map(str, axes))}")
+    return out
 
 
 def check_size(shape: Shape) -> Shape:

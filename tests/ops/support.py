@@ -24,12 +24,12 @@ def compile_net(tmp_path: Path, text: str) -> netdsl.Model:
     return netdsl.load(path)
 
 
-def run_torch_and_onnx(model: netdsl.Model, batch: int = 2, seed: int = 0):
+def run_torch_and_onnx(model: netdsl.Model, batch: int = 2, seed: int = 0, opset: int = 17):
     """(eval-mode module, inputs, torch outputs), after checking that ONNX agrees."""
     module = model.to_torch(seed)
     inputs = random_inputs(model.network, batch, seed)
     expected = torch_outputs(module, model.network, inputs)
-    onnx = model.to_onnx(seed, dynamic_batch=True).SerializeToString()
+    onnx = model.to_onnx(seed, opset, dynamic_batch=True).SerializeToString()
     got = onnx_outputs(onnx, inputs)
     assert [o.shape for o in got] == [(batch, *p.shape) for p in model.network.inference_outputs]
     assert compare(expected, got).max_rel <= TOLERANCE
