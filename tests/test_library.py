@@ -187,3 +187,37 @@ def test_highway_layer_gates():
     first = sum(lc.cost.params for name, lc in model.analysis.layers.items() if name.startswith("layers.0."))
     assert first == 2 * (50 * 50 + 50)  # transform H and gate T
     assert {lc.node.op for lc in model.analysis.layers.values()} >= {"mul", "add", "sigmoid", "scale"}
+
+
+@pytest.mark.parametrize("name", ["unet", "yolo_neck", "audio_m5"])
+def test_layout_examples_through_the_cli(name, tmp_path, capsys):
+    """The U-Net, YOLO-style neck and 1-D audio examples check, summarize, render, and compile to ONNX
+    that matches the PyTorch module (--verify)."""
+    from netdsl.cli import main
+
+    path = str(EXAMPLES / f"{name}.net")
+    assert main(["check", path]) == 0
+    assert main(["summary", path]) == 0
+    assert main(["render", path, "-o", str(tmp_path / f"{name}.svg")]) == 0
+    assert (tmp_path / f"{name}.svg").read_text().startswith("<?xml")
+    assert main(["compile", path, "--onnx", "-o", str(tmp_path / f"{name}.onnx"), "--verify"]) == 0
+    assert "verify: max abs diff" in capsys.readouterr().err
+
+
+def test_layout_example_shapes():
+    unet = netdsl.load(EXAMPLES / "unet.net")
+    assert [(p.name, p.shape) for p in unet.network.outputs] == [("mask", (2, 128, 128))]
+    neck = netdsl.load(EXAMPLES / "yolo_neck.net")
+    assert [(p.name, p.shape) for p in neck.network.outputs] == [
+        ("large", (75, 8, 8)), ("medium", (75, 16, 16)), ("small", (75, 32, 32))]
+
+
+def test_audio_m5_figures():
+    """M5 on 1×8000: lengths 8000 → conv 80/4 → 1981 → pool 495 → 493 → 123 → 121 → 30 → 28 → 7."""
+    model = netdsl.load(EXAMPLES / "audio_m5.net")
+    assert [lc.node.shape for lc in model.analysis.layers.values() if lc.node.op == "conv"] == [
+        (128, 1981), (128, 493), (256, 121), (512, 28)]
+    # convs (weights + biases), four batch norms (scale + shift), fc
+    assert model.params == (128 * 80 + 128) + (128 * 128 * 3 + 128) + (256 * 128 * 3 + 256) + (512 * 256 * 3 + 512) \
+        + 2 * (128 + 128 + 256 + 512) + (512 * 10 + 10)
+    assert model.macs == 1981 * 128 * 80 + 493 * 128 * 128 * 3 + 121 * 256 * 128 * 3 + 28 * 512 * 256 * 3 + 5120
