@@ -25,6 +25,7 @@ CONSTANTS = ("true", "false")
 DECLARATIONS = ("block", "network", "let", "input", "output", "train", "import")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _LABEL = _IDENT + r"(\{[^{}\n]*\}[A-Za-z0-9_]*)*[ \t]*:(?![=:])"
+_QUOTED_LABEL = r'"([^"\\\n{}]|\\.|\{[^{}\n]*\})*"[ \t]*:(?![=:])'
 
 
 def grammar_keywords() -> list[str]:
@@ -53,6 +54,7 @@ class NetdslLexer(RegexLexer):
             (r"\\[ \t]*\r?\n", Text),  # line continuation
             (r"\r?\n", Text),
             (r"#[^\n]*", Comment.Single),
+            (_QUOTED_LABEL, Name.Label),
             (r'"([^"\\\n]|\\.)*"', String.Double),
             (r"(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+|\d+\.\d*|\.\d+", Number.Float),
             (r"\d+", Number.Integer),

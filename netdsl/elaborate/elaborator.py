@@ -25,6 +25,7 @@ from netdsl.syntax import ast
 
 MAX_CALL_DEPTH = 64
 _LABEL_TEXT = re.compile(r"^[A-Za-z0-9_]+$")
+_QUOTED_LABEL_TEXT = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass
@@ -366,7 +367,9 @@ class Elaborator(Expressions):
                 raise DiagnosticError(f"a label part must be a number or a string, not {describe(value)}", part.span)
             parts.append(str(value))
         text = "".join(parts)
-        if not _LABEL_TEXT.match(text):
+        if label.quoted and not _QUOTED_LABEL_TEXT.match(text):
+            raise DiagnosticError(f"label \"{text}\" may hold only letters, digits, `_` and `-`", label.span)
+        if not label.quoted and not _LABEL_TEXT.match(text):
             raise DiagnosticError(f"label `{text}` may hold only letters, digits and `_`", label.span)
         return text
 

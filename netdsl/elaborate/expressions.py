@@ -78,9 +78,23 @@ def _checked(name: str, fn: Callable[..., Any]) -> Builtin:
     return Builtin(name, call)
 
 
+def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int] = (1, 1)) -> Callable[..., Any]:
+    """A math function of numbers only (`log(x)`, `log(x, base)`, `ceil(x)`), for deriving
+    widths in the language, as RegNet's quantized widths need."""
+    def call(span: Span, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or not arity[0] <= len(args) <= arity[1] or not all(_is_number(a) for a in args):
+            count = "a number" if arity == (1, 1) else f"{arity[0]} to {arity[1]} numbers"
+            raise DiagnosticError(f"{name} takes {count}", span)
+        return fn(*args)
+    return call
+
+
 BUILTINS: dict[str, Builtin] = {
     "range": _checked("range", _range),
     "make_divisible": _checked("make_divisible", make_divisible),
+    **{name: _checked(name, _numeric(name, fn, arity)) for name, fn, arity in (
+        ("log", math.log, (1, 2)), ("log2", math.log2, (1, 1)), ("exp", math.exp, (1, 1)),
+        ("sqrt", math.sqrt, (1, 1)), ("ceil", math.ceil, (1, 1)), ("floor", math.floor, (1, 1)))},
     **{name: _checked(name, _flat(name, fn)) for name, fn in (
         ("len", len), ("min", min), ("max", max), ("abs", abs), ("sum", sum),
         ("int", int), ("float", float), ("round", round))},

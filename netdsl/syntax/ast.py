@@ -109,9 +109,11 @@ class Group(Node):
 
 @dataclass(frozen=True, slots=True)
 class Label(Node):
-    """`name:` or a computed `denselayer{i+1}:`; parts alternate text and expressions."""
+    """`name:` or a computed `denselayer{i+1}:`; parts alternate text and expressions.
+    A quoted label (`"block1-0":`) may also hold `-`, so it can spell any PyTorch key."""
 
     parts: tuple[str | Node, ...]
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,7 @@ def _end_of(text: str) -> tuple[int, int]:
 # ---- lark tree → AST ---------------------------------------------------------
 
 _LABEL_PART = re.compile(r"\{([^{}]*)\}")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _tok_span(path: str, tok: Token) -> Span:
@@ -220,7 +221,11 @@ class _ToAst(Transformer):
 
     def input_stmt(self, meta, c):
         label, shape, axes = c
-        return ast.Input(self._span(meta), str(label).rstrip(": \t"), shape, tuple(axes or ()))
+        name = str(label).rstrip(": \t")
+        if not _PLAIN_NAME.fullmatch(name):
+            raise DiagnosticError("an input is named by a plain name, e.g. `input image: [3, 224, 224]`",
+                                  _tok_span(self.path, label))
+        return ast.Input(self._span(meta), name, shape, tuple(axes or ()))
 
     def axis_names(self, meta, c):
         return [str(name) for name in c]
@@ -316,7 +321,9 @@ class _ToAst(Transformer):
         key, value = c
         if isinstance(key, Token):
             label = self._label(key)
-            key = ast.Name(label.span, str(label.parts[0]))
+            text = str(key).rstrip(": \t")
+            key = ast.String(label.span, self._unquote(key.update(value=text))) if label.quoted \
+                else ast.Name(label.span, str(label.parts[0]))
         return (key, value)
 
     def group(self, meta, c):
@@ -340,20 +347,26 @@ class _ToAst(Transformer):
     def _label(self, tok: Token) -> ast.Label:
         text = str(tok).rstrip(": \t")
         span = Span(self.path, tok.line, tok.column, tok.line, tok.column + len(text))
+        quoted = text.startswith('"')
+        offset = tok.column + quoted
+        text = text[1:-1] if quoted else text
         parts: list[str | ast.Node] = []
         pos = 0
         for m in _LABEL_PART.finditer(text):
             if m.start() > pos:
-                parts.append(text[pos:m.start()])
+                parts.append(self._label_text(text[pos:m.start()], quoted, tok))
             try:
-                parts.append(parse_expr(m.group(1), self.path, tok.line, tok.column + m.start(1)))
+                parts.append(parse_expr(m.group(1), self.path, tok.line, offset + m.start(1)))
             except CompileError as err:
-                where = Span(self.path, tok.line, tok.column + m.start(), tok.line, tok.column + m.end())
+                where = Span(self.path, tok.line, offset + m.start(), tok.line, offset + m.end())
                 raise DiagnosticError(f"`{m.group()}` in a label: {err.diagnostics[0].message}", where) from None
             pos = m.end()
         if pos < len(text):
-            parts.append(text[pos:])
-        return ast.Label(span, tuple(parts))
+            parts.append(self._label_text(text[pos:], quoted, tok))
+        return ast.Label(span, tuple(parts), quoted)
+
+    def _label_text(self, text: str, quoted: bool, tok: Token) -> str:
+        return self._unquote(tok.update(value=f'"{text}"')) if quoted and "\\" in text else text
 
 
 def _unquote(tok: Token) -> str:

@@ -1,0 +1,124 @@
+"""The surface syntax: quoted labels (every PyTorch key can be spelled), keywords that
+match whole words only, and the math built-ins that derive widths in the language."""
+
+from __future__ import annotations
+
+import pytest
+
+import netdsl
+from netdsl.diagnostics import CompileError
+from netdsl.highlight import grammar_keywords
+from netdsl.syntax import ast
+from netdsl.syntax.format import format_source
+from netdsl.syntax.parser import parse
+
+QUOTED = """\
+network n() {
+    input x: [3, 8, 8]
+    output y = x -> for s in range(2) { "block{s + 1}-0": conv(4, 3, pad=1) } -> "stem-x": relu
+        -> plain: conv(2, 1)
+}
+"""
+
+
+def load(tmp_path, text: str, **params):
+    path = tmp_path / "t.net"
+    path.write_text(text, encoding="utf-8")
+    return netdsl.load(path, **params)
+
+
+def test_quoted_labels_name_layers_with_a_dash(tmp_path):
+    names = list(load(tmp_path, QUOTED).graph.nodes)
+    assert names == ["x", "block1-0", "block2-0", "stem-x", "plain"]
+
+
+def test_quoted_label_is_parsed_with_its_span_and_computed_parts():
+    chain = parse(QUOTED).items[0].body.stmts[1].value
+    labelled = chain.steps[2]
+    assert isinstance(labelled, ast.Labelled) and labelled.label.quoted
+    assert labelled.label.parts == ("stem-x",)
+    assert (labelled.label.span.line, labelled.label.span.col, labelled.label.span.end_col) == (3, 82, 90)
+    loop_label = chain.steps[1].body.stmts[0].value.label
+    assert loop_label.parts[0] == "block" and isinstance(loop_label.parts[1], ast.BinOp)
+    assert loop_label.parts[1].span.col == 48  # `s + 1` inside the quotes
+    assert loop_label.parts[2] == "-0"
+
+
+def test_fmt_keeps_quoted_labels():
+    assert format_source(QUOTED) == QUOTED
+    assert '"block{s + 1}-0":' in format_source(QUOTED.replace("{s + 1}", "{s+1}"))
+
+
+def test_quoted_label_may_not_hold_a_dot(tmp_path):
+    with pytest.raises(CompileError) as err:
+        load(tmp_path, QUOTED.replace('"stem-x"', '"stem.x"'))
+    assert str(err.value.diagnostics[0].message) == 'label "stem.x" may hold only letters, digits, `_` and `-`'
+    assert err.value.diagnostics[0].span.line == 3
+
+
+def test_unquoted_label_still_refuses_a_dash_made_by_a_computed_part(tmp_path):
+    with pytest.raises(CompileError) as err:
+        load(tmp_path, QUOTED.replace('"stem-x"', 'stem{"-"}x'))
+    assert err.value.diagnostics[0].message == "label `stem-x` may hold only letters, digits and `_`"
+
+
+def test_dict_keys_in_quotes_stay_strings(tmp_path):
+    text = 'let widths = {"A": 4, "b-c": 6}\nnetwork n() {\n    input x: [3, 8, 8]\n' \
+           '    output y = x -> conv(widths["A"] + widths["b-c"], 1)\n}\n'
+    assert load(tmp_path, text).network.graph.nodes["y.0"]["node"].shape == (10, 8, 8)
+
+
+def test_an_input_needs_a_plain_name():
+    with pytest.raises(CompileError) as err:
+        parse('network n() {\n    input "a-b": [3, 8, 8]\n}\n')
+    d = err.value.diagnostics[0]
+    assert (d.span.line, d.span.col) == (2, 11) and d.message.startswith("an input is named by a plain name")
+
+
+# ---- keywords match whole words only (issue 10.10) ------------------------------
+
+KEYWORDS = grammar_keywords() + ["concat", "add", "mul"]
+
+
+@pytest.mark.parametrize("keyword", sorted(set(KEYWORDS)))
+@pytest.mark.parametrize("form", ["{}x", "x{}", "{}_1", "{}in", "_{}"])
+def test_a_keyword_inside_a_name_is_a_name(tmp_path, keyword, form):
+    name = form.format(keyword)
+    text = f"let {name} = 2\nnetwork n() {{\n    input x: [3, 8, 8]\n" \
+           f"    output y = x -> {name}: conv({name}, 1)\n}}\n"
+    model = load(tmp_path, text)
+    assert model.graph.nodes[name]["node"].shape == (2, 8, 8)
+
+
+def test_multiplier_and_multihead_attention_are_names():
+    module = parse("let multiplier = 2\nlet multihead_attention = multiplier * 2\n")
+    assert [item.name for item in module.items] == ["multiplier", "multihead_attention"]
+
+
+def test_combinators_still_work_as_keywords(tmp_path):
+    text = "network n() {\n    input x: [3, 8, 8]\n    output y = x -> concat { relu\n conv(5, 1) } " \
+           "-> add { identity\n relu } -> mul { identity\n sigmoid }\n}\n"
+    assert load(tmp_path, text).network.graph.nodes["y.2"]["node"].shape == (8, 8, 8)
+
+
+# ---- math built-ins -----------------------------------------------------------
+
+@pytest.mark.parametrize("expr,value", [
+    ("log(8, 2)", 3), ("log2(1024)", 10), ("ceil(2.1)", 3), ("floor(2.9)", 2), ("round(2.6)", 3),
+    ("int(round(log(256 / 16) / log(2)))", 4), ("sqrt(16)", 4), ("round(exp(0))", 1), ("floor(-0.5)", -1),
+])
+def test_math_builtins(tmp_path, expr, value):
+    text = f"network n() {{\n    input x: [3, 8, 8]\n    output y = x -> conv(int({expr}) + 4, 1)\n}}\n"
+    assert load(tmp_path, text).network.graph.nodes["y.0"]["node"].shape == (value + 4, 8, 8)
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("log(0)", "log: math domain error"), ('ceil("x")', "ceil takes a number"),
+    ("log2(2, 3)", "log2 takes a number"), ("log(1, 2, 3)", "log takes 1 to 2 numbers"),
+    ("floor([1])", "floor takes a number"), ("exp(1000)", "exp: math range error"),
+])
+def test_math_builtins_refuse_bad_arguments_at_the_call(tmp_path, expr, message):
+    with pytest.raises(CompileError) as err:
+        load(tmp_path, f"let v = {expr}\n")
+    d = err.value.diagnostics[0]
+    assert d.message == message and (d.span.line, d.span.col) == (1, 9)
