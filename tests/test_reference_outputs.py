@@ -35,16 +35,10 @@ def _model(name: str) -> netdsl.Model:
 
 # presets that do not yet equal the reference, and why (strict: a fixed one must leave this list)
 PENDING = {"nasnetalarge": "TF-same asymmetric padding and the shifted path are not written yet"}
-# torchvision names RegNet's blocks `block1-0`: a label cannot hold `-` until quoted labels exist
-LABELS_PENDING = {name: "RegNet's `block1-0` keys need quoted labels" for name in (
-    "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_x_3_2gf", "regnet_x_8gf", "regnet_x_16gf",
-    "regnet_x_32gf", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "regnet_y_8gf",
-    "regnet_y_16gf", "regnet_y_32gf")}
 
 
 def _pending(name: str) -> list:
-    reason = PENDING.get(name) or LABELS_PENDING.get(name)
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
 
 
 def _marks(name: str) -> list:
@@ -55,12 +49,7 @@ def _forward_cases() -> list:
     return [pytest.param(table, name, id=name, marks=_marks(name)) for table, name in _presets()]
 
 
-def _static_cases() -> list:
-    return [pytest.param(table, name, id=name, marks=[] if name in PENDING else _pending(name))
-            for table, name in _presets()]
-
-
-@pytest.mark.parametrize("table,name", _static_cases())
+@pytest.mark.parametrize("table,name", _presets(), ids=[name for _, name in _presets()])
 def test_state_dict_and_params(table, name):
     ref = figures(table)[name]
     model = _model(name)
