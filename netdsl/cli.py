@@ -200,6 +200,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run(path, net, _overrides(args.set or []))
 
 
+@command("compare")
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Several networks side by side; see netdsl.views.compare."""
+    from netdsl.views.compare import run
+
+    return run(args)
+
+
 @command("compile")
 def cmd_compile(args: argparse.Namespace) -> int:
     """ONNX (--onnx) or standalone PyTorch source (--torch); see netdsl.backends.compile."""
@@ -272,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     from netdsl.backends.compile import add_options
 
     add_options(p)
+
+    from netdsl.views.compare import add_parser
+
+    add_parser(sub)
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",
                        epilog="example: netdsl tui nets/googlenet.net --net googlenet_paper")
