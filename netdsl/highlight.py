@@ -25,7 +25,7 @@ CONSTANTS = ("true", "false")
 DECLARATIONS = ("block", "network", "let", "input", "output", "train", "import")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _LABEL = _IDENT + r"(\{[^{}\n]*\}[A-Za-z0-9_]*)*[ \t]*:(?![=:])"
-_QUOTED_LABEL = r'"([^"\\\n{}]|\\.|\{[^{}\n]*\})*"[ \t]*:(?![=:])'
+_QUOTED_LABEL = r'"(?:[^"\\\n{}]++|\\.|\{[^{}\n]*\})*+"[ \t]*:(?![=:])'
 
 
 def grammar_keywords() -> list[str]:

@@ -18,7 +18,7 @@ MAX_NESTING = 100
 
 _OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
 _CLOSERS = set(_OPENERS.values())
-_CONTINUES_AFTER = {"COMMA", "EQUAL", "ADD_OP", "MUL_OP", "POW", "COMPARE",
+CONTINUES_AFTER = {"COMMA", "EQUAL", "ADD_OP", "MUL_OP", "POW", "COMPARE",
                     "LPAR", "LSQB", "_ARROW", "DOT"}
 _CONTINUES_BEFORE = {"_ARROW", "ELSE"}
 
@@ -65,7 +65,7 @@ class Layout:
 
 
 def _continues(previous: Token | None) -> bool:
-    return previous is not None and previous.type in _CONTINUES_AFTER
+    return previous is not None and previous.type in CONTINUES_AFTER
 
 
 def _span(path: str, tok: Token) -> Span:

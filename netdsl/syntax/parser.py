@@ -11,7 +11,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, source_lines
-from netdsl.syntax import ast
+from netdsl.syntax import ast, recovery
 from netdsl.syntax.layout import Layout
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -34,10 +34,53 @@ def _lark() -> Lark:
 
 
 def parse(text: str, path: str = "<input>") -> ast.Module:
-    """Parse a whole .net file; raises CompileError with a located diagnostic."""
-    tree = _run(text, path, "start")
-    module = _to_ast(tree, path)
-    return ast.Module(Span(path, 1, 1, 1, 1), path, tuple(module))
+    """Parse a whole .net file; raises CompileError with every syntax error, each located."""
+    module, errors = parse_partial(text, path)
+    if errors:
+        raise CompileError(errors)
+    return module
+
+
+def parse_partial(text: str, path: str = "<input>") -> tuple[ast.Module, list[Diagnostic]]:
+    """The file's syntax errors, and the module without the statements that hold them
+    (what an editor can still outline and analyse while the user types)."""
+    try:
+        return _module(_run(text, path, "start"), path), []
+    except CompileError as err:
+        if any(d.message.startswith(_FATAL) for d in err.diagnostics):
+            raise
+    tree, errors = _recover(text, path)
+    if tree is None:
+        return ast.Module(Span(path, 1, 1, 1, 1), path, ()), errors
+    try:
+        return _module(tree, path), errors
+    except CompileError as err:
+        return ast.Module(Span(path, 1, 1, 1, 1), path, ()), errors + err.diagnostics
+
+
+_FATAL = ("brackets nested more than", "this is nested more than")
+
+
+def _module(tree, path: str) -> ast.Module:
+    return ast.Module(Span(path, 1, 1, 1, 1), path, tuple(_to_ast(tree, path)))
+
+
+def _recover(text: str, path: str):
+    """Every syntax error of the file, and the parse tree without the statements holding them."""
+    parser = _lark()
+    parser.options.postlex.path = path
+    tokens, errors, refused = recovery.lex(parser, text, path)
+    tokens, unbalanced = recovery.balance(tokens, path, refused)
+    errors += unbalanced
+    try:
+        tokens = recovery.layout(parser, tokens)
+    except DiagnosticError as err:
+        return None, errors + [err.diagnostic]
+    run = recovery.Recovery(parser, "start", lambda err, previous: _syntax_error(err, text, path, previous),
+                            refused)
+    tree = run.parse(tokens)
+    errors += run.errors
+    return tree, sorted(errors, key=lambda d: (d.span.line, d.span.col) if d.span else (1 << 30, 0))
 
 
 def parse_expr(text: str, path: str = "<input>", line: int = 1, col: int = 1) -> ast.Node:
@@ -106,8 +149,13 @@ def _word(token_type: str) -> str:
     return f"`{token_type.lower()}`" if token_type.isupper() else token_type
 
 
-def _syntax_error(err: UnexpectedInput, text: str, path: str):
+def _syntax_error(err: UnexpectedInput, text: str, path: str, previous: Token | None = None):
     line, col = max(err.line, 1), max(err.column, 1)
+    if recovery.dangling(previous, getattr(err, "token", None)):
+        at = Span(path, previous.end_line, previous.end_column, previous.end_line, previous.end_column + 1)
+        return Diagnostic(f"unexpected end of line after `{previous}`", at,
+                          hint=f"a line that ends with `{previous}` goes on on the next, "
+                               f"but `{err.token}` cannot follow it")
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
         return Diagnostic(f"unexpected character `{char}`", Span(path, line, col, line, col + 1))
