@@ -151,14 +151,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     """The network as a Graphviz picture (.svg, .png, .pdf or .dot)."""
     from netdsl.views.graphviz_view import FORMATS, RenderError, RenderOptions, write
 
-    if args.output and Path(args.output).suffix.lstrip(".").lower() not in FORMATS:
+    if args.output and not args.format and Path(args.output).suffix.lstrip(".").lower() not in FORMATS:
         print(f"netdsl: error: {args.output}: unknown picture format; use one of "
-              + ", ".join(f".{f}" for f in FORMATS), file=sys.stderr)
+              + ", ".join(f".{f}" for f in FORMATS) + " (or --format)", file=sys.stderr)
         return EXIT_USAGE
     model = load_model(args)
-    output = args.output or f"{model.name}.svg"
+    output = args.output or f"{model.name}.{args.format or 'svg'}"
     try:
-        write(model.analysis, output, RenderOptions(args.depth, args.rankdir, args.color))
+        write(model.analysis, output, RenderOptions(args.depth, args.rankdir, args.color),
+              warn=lambda message: print(f"netdsl: warning: {message}", file=sys.stderr), fmt=args.format)
     except RenderError as err:
         print(f"netdsl: error: {err}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
@@ -264,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(p)
     p.add_argument("-o", "--output", metavar="OUT", help="OUT.svg, .png, .pdf or .dot (default NET.svg)")
+    p.add_argument("--format", choices=("dot", "svg", "png", "pdf"),
+                   help="picture format (default: from OUT's suffix, else svg)")
     p.add_argument("--depth", type=int, help="fold blocks nested deeper than N (default: the deepest that"
                                              " keeps the picture legible)")
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default TB)")

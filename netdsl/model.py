@@ -56,14 +56,17 @@ class Model:
     def summary(self) -> dict[str, Any]:
         return summary(self.analysis)
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a loaded network as its picture; without Graphviz, as its repr."""
-        from netdsl.views.graphviz_view import RenderError, render_bytes
+    def _repr_html_(self) -> str:
+        """Jupyter shows a loaded network as its totals, summary table and picture (netdsl.views.notebook)."""
+        from netdsl.views.notebook import html
 
-        try:
-            return render_bytes(self.analysis, "svg").decode("utf-8")
-        except RenderError:
-            return None
+        return html(self.analysis)
+
+    def _repr_svg_(self) -> str | None:
+        """The picture alone, for frontends that take SVG; without Graphviz, None (the repr is shown)."""
+        from netdsl.views.notebook import svg
+
+        return svg(self.analysis)
 
     def to_torch(self, seed: int = 0, weights: str | Path | None = None) -> Any:
         """A plain nn.Module (training mode) generated from the IR, with PyTorch-default

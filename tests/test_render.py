@@ -22,7 +22,7 @@ from netdsl.library import nets_dir
 from netdsl.syntax import ast
 from netdsl.syntax.parser import parse
 from netdsl.views.graphview import auto_depth, fold, max_depth
-from netdsl.views.graphviz_view import RenderOptions, render_bytes, write
+from netdsl.views.graphviz_view import COLOR_METRICS, LEGEND_ID, Heat, RenderOptions, render_bytes, write
 from netdsl.views.units import human, shape_text
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,6 +67,7 @@ def check_svg(analysis, svg: bytes, options: RenderOptions) -> None:
         cost = analysis.scopes[path]
         assert _texts(clusters[f"cluster_{path}"]) == [f"{path} — {human(cost.params)} params, {human(cost.macs)} MACs"]
     nodes = _groups(root, "node")
+    _check_legend(nodes.pop(LEGEND_ID, None), Heat(view, options.color))
     assert set(nodes) == set(view.boxes)
     for box_id, group in nodes.items():
         _check_box(analysis, box_id, _texts(group))
@@ -78,6 +79,17 @@ def check_svg(analysis, svg: bytes, options: RenderOptions) -> None:
     header = " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text"))
     totals = analysis.totals
     assert f"{human(totals.params)} params · {human(totals.macs)} MACs · {human(totals.flops)} FLOPs" in header
+
+
+def _check_legend(group: ET.Element | None, heat: Heat) -> None:
+    """The legend reads the heat scale: the costliest box shown, then each decade below it."""
+    if heat.top == 0:
+        assert group is None
+        return
+    stops = [human(round(heat.top / 10 ** k)) for k in range(heat.DECADES + 1)]
+    assert _texts(group) == [f"{COLOR_METRICS[heat.metric]} (log)", *stops]
+    fills = [p.get("fill") for p in group.iter(f"{SVG}polygon") if p.get("fill") not in (None, "none")]
+    assert fills == [heat.color_of(heat.top / 10 ** k) for k in range(heat.DECADES + 1)]
 
 
 def _check_box(analysis, box_id: str, lines: list[str]) -> None:
@@ -189,3 +201,36 @@ def test_unknown_format_is_a_usage_error(tmp_path):
 @needs_dot
 def test_repr_svg_for_jupyter():
     assert netdsl.load("lenet")._repr_svg_().lstrip().startswith("<?xml")
+
+
+@needs_dot
+def test_legend_of_lenet():
+    analysis = netdsl.load("lenet").analysis
+    svg = render_bytes(analysis, "svg")
+    legend = _groups(ET.fromstring(svg), "node")[LEGEND_ID]
+    assert _texts(legend) == ["MACs (log)", "240K", "24K", "2.4K", "240"]  # c3's 240K MACs tops the scale
+    assert LEGEND_ID not in render_bytes(analysis, "dot", RenderOptions(color="none")).decode()
+
+
+def test_format_flag_overrides_the_suffix(tmp_path):
+    result = _cli(["render", "lenet", "--format", "dot", "-o", "lenet.gv"], tmp_path, os.environ["PATH"])
+    assert result.returncode == 0 and (tmp_path / "lenet.gv").read_text().startswith("digraph lenet")
+    result = _cli(["render", "lenet", "--format", "dot"], tmp_path, os.environ["PATH"])
+    assert result.returncode == 0 and (tmp_path / "lenet.dot").read_text().startswith("digraph lenet")
+
+
+def _residual_blocks(tmp_path: Path, count: int) -> Path:
+    path = tmp_path / "blocks.net"
+    path.write_text("block res() {\n    add { identity; conv(8, 3, pad=1) -> relu }\n}\n"
+                    "network blocks() {\n    input x: [8, 8, 8]\n"
+                    f"    output y = x -> for i in range({count}) {{ res() }}\n}}\n")
+    return path
+
+
+def test_too_many_boxes_fold_with_a_warning(tmp_path):
+    path = _residual_blocks(tmp_path, 1700)  # depth 1: 3 boxes a block, past the layout budget
+    result = _cli(["render", str(path), "--depth", "1", "-o", "b.dot"], tmp_path, os.environ["PATH"])
+    assert result.returncode == 0
+    assert "netdsl: warning: 5,102 boxes at depth 1 would take Graphviz minutes" in result.stderr
+    assert "folded to depth 0 (1,702 boxes)" in result.stderr
+    assert (tmp_path / "b.dot").read_text().count("label=<<b>") == 1702

@@ -104,14 +104,16 @@ def fold(analysis: Analysis, depth: int, root: str = "") -> GraphView:
     """Boxes and links of `root`'s subgraph with scopes deeper than `depth` folded."""
     view = GraphView(analysis, root, depth)
     reps: dict[str, str] = {}
+    clusters: dict[str, None] = {}  # ordered set: a list's membership test made this quadratic
     for lc in analysis.layers.values():
         rep = _representative(analysis, lc.node.name, lc.node.scope, depth, root)
         if rep is None:
             continue
         box_id, opened = rep
         reps[lc.node.name] = box_id
-        view.clusters.extend(p for p in opened if p not in view.clusters)
+        clusters.update(dict.fromkeys(opened))
         _add_box(view, box_id, lc.node.name, opened)
+    view.clusters = list(clusters)
     _add_links(view, reps)
     if not root:
         _add_outputs(view, reps)

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 import graphviz
 
@@ -28,6 +29,11 @@ _INSTALL_HINT = ("Graphviz's `dot` program is not installed or not on PATH; inst
                  " (apt-get install graphviz, brew install graphviz) or write a .dot file")
 
 
+Warn = Callable[[str], None]
+LAYOUT_BUDGET = 5000  # boxes Graphviz lays out in a few seconds (4,000 folded blocks: 3 s)
+LEGEND_ID = "heat legend"  # a space: no layer can be named so
+
+
 class RenderError(Exception):
     """A picture could not be written; the message is for the user, in one line."""
 
@@ -40,14 +46,24 @@ class RenderOptions:
     root: str = ""  # draw only this scope's subgraph
 
 
-def graph_view(analysis: Analysis, options: RenderOptions) -> GraphView:
+def graph_view(analysis: Analysis, options: RenderOptions, warn: Warn | None = None) -> GraphView:
+    """The boxes to draw; an asked-for depth with more boxes than Graphviz lays out in seconds is
+    folded until it fits, and `warn` is told so."""
     depth = auto_depth(analysis, options.root) if options.depth is None else options.depth
-    return fold(analysis, depth, options.root)
+    view = fold(analysis, depth, options.root)
+    asked = len(view.boxes)
+    while len(view.boxes) > LAYOUT_BUDGET and view.depth > 0:
+        view = fold(analysis, view.depth - 1, options.root)
+    if view.depth != depth and warn is not None:
+        warn(f"{asked:,} boxes at depth {depth} would take Graphviz minutes to lay out; folded to depth"
+             f" {view.depth} ({len(view.boxes):,} boxes). Draw one block with a smaller picture instead")
+    return view
 
 
-def digraph(analysis: Analysis, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
+def digraph(analysis: Analysis, options: RenderOptions = RenderOptions(), warn: Warn | None = None
+            ) -> graphviz.Digraph:
     """The Graphviz graph of `analysis` as `options` ask."""
-    view = graph_view(analysis, options)
+    view = graph_view(analysis, options, warn)
     graph = graphviz.Digraph(view.title(), graph_attr={
         "rankdir": options.rankdir, "label": _header(view, options.color), "labelloc": "t",
         "labeljust": "l", "fontname": "Helvetica", "fontsize": "14", "nodesep": "0.25", "ranksep": "0.35",
@@ -57,25 +73,44 @@ def digraph(analysis: Analysis, options: RenderOptions = RenderOptions()) -> gra
     graph.attr("edge", fontname="Helvetica", fontsize="8", fontcolor="#555555", color="#555555",
                arrowsize="0.6")
     scale = Heat(view, options.color)
-    _emit_cluster(graph, view, view.root, scale)
+    _emit_cluster(graph, view.root, _Layout(view), scale)
+    if scale.top > 0:
+        graph.node(LEGEND_ID, _legend(scale), shape="plaintext", style="", margin="0")
     for link in view.links:
         graph.edge(link.tail, link.head, label=shape_text(link.shape),
                    style="dashed" if link.training_only else "solid")
     return graph
 
 
-def _emit_cluster(container: graphviz.Digraph, view: GraphView, path: str, scale: "Heat") -> None:
-    for box in view.boxes.values():
-        if box.cluster == path:
-            _emit_box(container, box, scale)
-    for child in view.clusters:
-        if view.analysis.network.scopes[child].parent == path:
-            sub = graphviz.Digraph(name=f"cluster_{child}")
-            sub.attr(label=cluster_label(view.analysis, child), labeljust="l", fontsize="11",
-                     style="rounded,dashed" if _training_only(view, child) else "rounded",
-                     color="#888888", fontname="Helvetica-Bold")
-            _emit_cluster(sub, view, child, scale)
-            container.subgraph(sub)
+class _Layout:
+    """Which boxes and child clusters each cluster holds, and which clusters are training-only,
+    worked out in one pass so that emitting thousands of clusters stays linear."""
+
+    def __init__(self, view: GraphView) -> None:
+        self.analysis = view.analysis
+        self.boxes: dict[str, list[Box]] = {}
+        for box in view.boxes.values():
+            self.boxes.setdefault(box.cluster, []).append(box)
+        self.children: dict[str | None, list[str]] = {}
+        for child in view.clusters:
+            self.children.setdefault(view.analysis.network.scopes[child].parent, []).append(child)
+        self.training: dict[str, bool] = {}
+        network = view.analysis.network
+        for lc in view.analysis.layers.values():
+            for scope in network.scope_chain(lc.node.scope):
+                self.training[scope.path] = self.training.get(scope.path, True) and lc.training_only
+
+
+def _emit_cluster(container: graphviz.Digraph, path: str, layout: _Layout, scale: "Heat") -> None:
+    for box in layout.boxes.get(path, ()):
+        _emit_box(container, box, scale)
+    for child in layout.children.get(path, ()):
+        sub = graphviz.Digraph(name=f"cluster_{child}")
+        sub.attr(label=cluster_label(layout.analysis, child), labeljust="l", fontsize="11",
+                 style="rounded,dashed" if layout.training.get(child) else "rounded",
+                 color="#888888", fontname="Helvetica-Bold")
+        _emit_cluster(sub, child, layout, scale)
+        container.subgraph(sub)
 
 
 def cluster_label(analysis: Analysis, path: str) -> str:
@@ -109,12 +144,6 @@ def _emit_box(container: graphviz.Digraph, box: Box, scale: "Heat") -> None:
                        penwidth="1.5" if box.kind == "folded" else "1")
 
 
-def _training_only(view: GraphView, path: str) -> bool:
-    prefix = path + "."
-    return all(lc.training_only for name, lc in view.analysis.layers.items()
-               if lc.node.scope == path or lc.node.scope.startswith(prefix))
-
-
 def _header(view: GraphView, color: str) -> str:
     t = view.cost()
     lines = [f"{view.title()} — {human(t.params)} params · {human(t.macs)} MACs · {human(t.flops)} FLOPs"]
@@ -143,7 +172,9 @@ class Heat:
         return {"macs": cost.macs, "params": cost.params, "memory": cost.activations}.get(self.metric, 0)
 
     def color(self, cost: Cost) -> str:
-        value = self.value(cost)
+        return self.color_of(self.value(cost))
+
+    def color_of(self, value: float) -> str:
         if self.metric == "none" or value <= 0:
             return "white"
         t = max(0.0, 1 + math.log10(value / self.top) / self.DECADES) * (len(_RAMP) - 1)
@@ -153,9 +184,19 @@ class Heat:
         return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def render_bytes(analysis: Analysis, fmt: str, options: RenderOptions = RenderOptions()) -> bytes:
+def _legend(scale: Heat) -> str:
+    """The heat scale as a row of swatches: the costliest box shown and each decade below it."""
+    stops = [scale.top / 10 ** k for k in range(scale.DECADES + 1)]
+    cells = "".join(f'<td bgcolor="{scale.color_of(v)}">{escape(human(round(v)))}</td>' for v in stops)
+    title = f"{COLOR_METRICS[scale.metric]} (log)"
+    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr><td colspan="{len(stops)}"'
+            f' border="0"><b>{escape(title)}</b></td></tr><tr>{cells}</tr></table>>')
+
+
+def render_bytes(analysis: Analysis, fmt: str, options: RenderOptions = RenderOptions(),
+                 warn: Warn | None = None) -> bytes:
     """The picture in `fmt`; raises RenderError when Graphviz's `dot` is missing."""
-    graph = digraph(analysis, options)
+    graph = digraph(analysis, options, warn)
     if fmt == "dot":
         return graph.source.encode("utf-8")
     try:
@@ -166,13 +207,15 @@ def render_bytes(analysis: Analysis, fmt: str, options: RenderOptions = RenderOp
         raise RenderError(f"Graphviz failed: {err.stderr.decode(errors='replace').strip()}") from None
 
 
-def write(analysis: Analysis, path: str | Path, options: RenderOptions = RenderOptions()) -> Path:
-    """Writes the picture, its format taken from the suffix; a reader never sees a half-written file."""
+def write(analysis: Analysis, path: str | Path, options: RenderOptions = RenderOptions(),
+          warn: Warn | None = None, fmt: str | None = None) -> Path:
+    """Writes the picture in `fmt`, by default the one its suffix names; a reader never sees a
+    half-written file."""
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise RenderError(f"{path}: unknown picture format; use one of " + ", ".join(f".{f}" for f in FORMATS))
-    _atomic_write(path, render_bytes(analysis, fmt, options))
+    _atomic_write(path, render_bytes(analysis, fmt, options, warn))
     return path
 
 

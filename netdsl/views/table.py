@@ -55,13 +55,14 @@ def render_table(analysis: Analysis, depth: int, console: Console) -> None:
         style = "bold" if row.kind != "layer" else ("dim" if row.training_only else "")
         name = Text("  " * row.depth + row.name + (" ▸" if row.kind == "folded" else ""), style=style)
         table.add_row(name, Text(row.op, style="cyan" if row.kind != "layer" else ""), shape_text(row.shape),
-                      _count(row.cost.params), _count(row.cost.macs), human_bytes(row.cost.activations),
+                      count(row.cost.params), count(row.cost.macs), human_bytes(row.cost.activations),
                       style="dim" if row.training_only else None)
     console.print(table)
     console.print(_totals(analysis))
 
 
-def _count(value: int) -> str:
+def count(value: int) -> str:
+    """A count in human units; a dash for none, so zero-cost layers read as empty."""
     return human(value) if value else "–"
 
 

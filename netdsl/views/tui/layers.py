@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from netdsl.analysis.costs import Analysis, LayerCost
-from netdsl.views.units import human, human_bytes, shape_text
+from netdsl.views.table import count
+from netdsl.views.units import human_bytes, shape_text
 
 BAR_WIDTH = 12
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -32,17 +33,13 @@ COLUMNS = (
     Column("op", "Op", lambda lc: lc.node.op, lambda lc: f"{lc.node.op} {lc.node.spec.describe(lc.node.site)}",
            descending=False),
     Column("shape", "Output", lambda lc: lc.cost.activations, lambda lc: shape_text(lc.node.shape)),
-    Column("params", "Params", lambda lc: lc.cost.params, lambda lc: _count(lc.cost.params), share=True),
-    Column("macs", "MACs", lambda lc: lc.cost.macs, lambda lc: _count(lc.cost.macs), share=True),
-    Column("flops", "FLOPs", lambda lc: lc.cost.flops, lambda lc: _count(lc.cost.flops), share=True),
+    Column("params", "Params", lambda lc: lc.cost.params, lambda lc: count(lc.cost.params), share=True),
+    Column("macs", "MACs", lambda lc: lc.cost.macs, lambda lc: count(lc.cost.macs), share=True),
+    Column("flops", "FLOPs", lambda lc: lc.cost.flops, lambda lc: count(lc.cost.flops), share=True),
     Column("memory", "Memory", lambda lc: lc.cost.activations, lambda lc: human_bytes(lc.cost.activations),
            share=True),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
-
-
-def _count(value: int) -> str:
-    return human(value) if value else "–"
 
 
 class LayerTable(DataTable):
