@@ -32,7 +32,7 @@ EXPECTED = {
     'groups_indivisible.net': '3:21: error: conv: input channels 30 are not divisible by groups=4',
     'huge_tensor.net': "3:21: error: tensor of 1000000×1000×1000 = 1,000,000,000,000 elements is beyond netdsl's limit of 68,719,476,736",
     'huge_weights.net': "3:51: error: linear would have 1,000,001,000,000 parameters, beyond netdsl's limit of 68,719,476,736",
-    'import_missing.net': '1:1: error: import "nowhere.net": no such file',
+    'import_missing.net': '1:1: error: import "nowhere.net": no such file next to import_missing.net nor in the bundled library',
     'import_not_net.net': '1:1: error: import "/etc/passwd": only .net files can be imported',
     'index_out_of_range.net': '4:33: error: index 4 is out of range for 4 items',
     'input_in_block.net': '2:5: error: `input` belongs in a network, not a block',

@@ -21,10 +21,10 @@ from typing import Any
 import networkx as nx
 
 from netdsl import __version__
+from netdsl.backends.pynames import Identifiers, docstring, literal, parameter
 from netdsl.ir import Network, Node
 
 INDENT = "    "
-_RESERVED = {"self", "torch", "nn", "F"}
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Instance:
     outputs: list[str]  # its nodes used outside, in topological order
     slots: list[tuple[str, Any]] = field(default_factory=list)  # rel path → Ctor | Instance
     forward: list[str] = field(default_factory=list)
+    lists: set[str] = field(default_factory=set)  # containers rendered as nn.ModuleList
     key: tuple = ()
     height: int = 0
     cls: "BlockClass | None" = None
@@ -61,17 +62,10 @@ def camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Block"
 
 
-def _ident(text: str) -> str:
-    out = "".join(c if c.isalnum() or c == "_" else "_" for c in text)
-    if not out or out[0].isdigit():
-        out = "x" + out
-    return out + "_" if keyword.iskeyword(out) or out in _RESERVED else out
-
-
 def _value(value: Any) -> str:
     if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]:
-        return repr(value[0])
-    return repr(value)
+        return literal(value[0])
+    return literal(value)
 
 
 class _Generator:
@@ -83,6 +77,8 @@ class _Generator:
         self.blocks = {n.name: [s.path for s in network.scope_chain(n.scope) if s.kind == "block"]
                        for n in self.nodes}
         self.outputs = {p.node for p in network.outputs}
+        self.members = self._scope_members()
+        self.module_names = Identifiers()
         self._classes: list[BlockClass] | None = None
 
     # ---- structure ---------------------------------------------------------------
@@ -106,35 +102,41 @@ class _Generator:
         yield inst
 
     def _name(self, classes: list[BlockClass]) -> list[BlockClass]:
-        """CamelCase of the block's name; variants of one block are told apart by the
-        submodules only they have (BottleneckDownsample), else numbered."""
+        """CamelCase of the network's and the blocks' names, the network's first; variants of
+        one block are told apart by the submodules only they have (BottleneckDownsample)."""
+        classes[-1].name = self.module_names.fresh(camel(self.net.name))
         by_kind: dict[str, list[BlockClass]] = {}
         for cls in classes[:-1]:
             by_kind.setdefault(camel(self.net.scopes[cls.instances[0].path].name), []).append(cls)
-        taken = set()
         for base, variants in by_kind.items():
             tops = [{rel.split(".")[0] for rel, _ in c.instances[0].slots} for c in variants]
             common = set.intersection(*tops)
-            for n, (cls, top) in enumerate(zip(variants, tops), 1):
+            for cls, top in zip(variants, tops):
                 name = base + "".join(camel(t) for t in sorted(top - common))
-                cls.name = name if name not in taken else f"{base}_{n}"
-                taken.add(cls.name)
-        classes[-1].name = camel(self.net.name) + ("Net" if camel(self.net.name) in taken else "")
+                cls.name = self.module_names.fresh(base if name in self.module_names.taken else name)
         for cls in classes:
             for inst in cls.instances:
                 inst.cls = cls
         return classes
 
+    def _scope_members(self) -> dict[str, list[Node]]:
+        """The nodes inside each block instance ("" for the network), in topological order: one pass."""
+        members: dict[str, list[Node]] = {"": []}
+        for node in self.nodes:
+            if node.op == "input":
+                continue
+            members[""].append(node)
+            for block in self.blocks[node.name]:
+                members.setdefault(block, []).append(node)
+        return members
+
     def _members(self, path: str) -> list[Node]:
-        """Nodes inside the scope `path` (all nodes for the network), in topological order."""
-        return [n for n in self.nodes if n.op != "input" and (not path or path in self.blocks[n.name])]
+        return self.members.get(path, [])
 
     def _instance(self, path: str, kind: str) -> Instance:
         members = self._members(path)
         inside = {n.name for n in members}
-        inputs: list[str] = []
-        for node in members:
-            inputs += [i for i in node.inputs if i not in inside and i not in inputs]
+        inputs = list(dict.fromkeys(i for node in members for i in node.inputs if i not in inside))
         outputs = [n.name for n in members
                    if n.name in self.outputs or any(s not in inside for s in self.graph.successors(n.name))]
         inst = Instance(path, kind, inputs, outputs)
@@ -147,6 +149,7 @@ class _Generator:
             else:
                 inst.slots.append((self._rel(path, unit.path), unit))
         inst.height = 1 + max((s.height for _, s in inst.slots if isinstance(s, Instance)), default=0)
+        inst.lists = _lists(_tree(inst.slots))
         inst.forward = _Forward(self, inst, units).lines()
         inst.key = (kind, inst.path if kind == "network" else self.net.scopes[path].name,
                     tuple(self._slot_key(rel, s) for rel, s in inst.slots), tuple(inst.forward))
@@ -196,8 +199,9 @@ class _Generator:
         labels: dict[tuple[int, str], str] = {}
         for i, (rel, slot) in enumerate(cls.instances[0].slots):
             for arg in self._slot_args(slot):
-                labels[(i, arg)] = _ident(f"{rel.replace('.', '_')}_{arg}")
+                labels[(i, arg)] = f"{rel.replace('.', '_')}_{arg}"
                 columns[(i, arg)] = [self._slot_value(inst.slots[i][1], arg) for inst in cls.instances]
+        names = Identifiers(self.module_names.avoid | self.module_names.taken)
         by_values: dict[str, str] = {}
         for key, values in columns.items():
             if all(v == values[0] for v in values):
@@ -205,18 +209,11 @@ class _Generator:
                 continue
             signature = repr(values)
             if signature not in by_values:
-                by_values[signature] = self._unique(labels[key], cls.params)
+                by_values[signature] = names.fresh(labels[key])
                 cls.params.append(by_values[signature])
             cls.arg_param[key] = by_values[signature]
         for n, inst in enumerate(cls.instances):
             inst.values = {cls.arg_param[key]: values[n] for key, values in columns.items() if key in cls.arg_param}
-
-    @staticmethod
-    def _unique(name: str, taken: list[str]) -> str:
-        out, n = name, 2
-        while out in taken:
-            out, n = f"{name}_{n}", n + 1
-        return out
 
     @staticmethod
     def _slot_args(slot: Any) -> list[str]:
@@ -235,12 +232,11 @@ class _Generator:
     def source(self, origin: str = "") -> str:
         classes = self.classes()
         net_cls = classes[-1]
-        head = [f'"""{self.net.name}: PyTorch module generated by netdsl {__version__}'
-                + (f" from {origin}" if origin else "") + '.',
-                "",
-                "Needs only torch. " + _output_doc(self.net) + '"""',
+        about = f"{self.net.name}: PyTorch module generated by netdsl {__version__}" + (
+            f" from {origin}" if origin else "")
+        head = [docstring(f"{about}.\n\nNeeds only torch. {_output_doc(self.net)}"),
                 "", "import torch", "import torch.nn as nn", "import torch.nn.functional as F"]
-        build = ["def build() -> nn.Module:", f'{INDENT}"""The network with PyTorch\'s default initialisation."""',
+        build = ["def build() -> nn.Module:", f'{INDENT}"""The network with PyTorch-default initialisation."""',
                  f"{INDENT}return {net_cls.name}()"]
         parts = ["\n".join(head)] + [self._render_class(cls) for cls in classes] + ["\n".join(build)]
         return "\n\n\n".join(parts) + "\n"
@@ -251,7 +247,7 @@ class _Generator:
                else f"Block `{self.net.scopes[first.path].name}`" + (f" ({len(cls.instances)} instances)."
                                                                     if len(cls.instances) > 1 else "."))
         params = "".join(f", {p}" for p in cls.params)
-        lines = [f"class {cls.name}(nn.Module):", f'{INDENT}"""{doc}"""', "",
+        lines = [f"class {cls.name}(nn.Module):", INDENT + docstring(doc), "",
                  f"{INDENT}def __init__(self{params}) -> None:", f"{INDENT * 2}super().__init__()"]
         lines += self._render_init(cls, first)
         lines += ["", f"{INDENT}def forward(self, {', '.join(_Forward.params(self, first))}):"]
@@ -259,20 +255,13 @@ class _Generator:
         return "\n".join(lines)
 
     def _render_init(self, cls: BlockClass, first: Instance) -> list[str]:
-        tree: dict[str, Any] = {}
-        for i, (rel, _) in enumerate(first.slots):
-            parts = rel.split(".")
-            node = tree
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = i
         lines = []
-        for name, item in tree.items():
+        for name, item in _tree(first.slots).items():
             rendered = self._render_item(cls, first, item, 2)
-            target = f"self.{name} = " if name.isidentifier() and not keyword.iskeyword(name) \
-                else f"self.add_module({name!r}, "
-            closer = "" if target.startswith("self.") and not target.startswith("self.add_module") else ")"
-            lines.append(INDENT * 2 + target + rendered + closer)
+            if _attribute(name):
+                lines.append(f"{INDENT * 2}self.{name} = {rendered}")
+            else:
+                lines.append(f"{INDENT * 2}self.add_module({literal(name)}, {rendered})")
         return lines
 
     def _render_item(self, cls: BlockClass, first: Instance, item: Any, depth: int) -> str:
@@ -280,10 +269,10 @@ class _Generator:
             return self._render_ctor(cls, item, first.slots[item][1])
         pad = INDENT * (depth + 1)
         keys = list(item)
-        if keys == [str(i) for i in range(len(keys))]:
+        if _is_list(item):
             inner = ",\n".join(pad + self._render_item(cls, first, item[k], depth + 1) for k in keys)
             return f"nn.ModuleList([\n{inner},\n{INDENT * depth}])"
-        inner = ",\n".join(f"{pad}{k!r}: {self._render_item(cls, first, item[k], depth + 1)}" for k in keys)
+        inner = ",\n".join(f"{pad}{literal(k)}: {self._render_item(cls, first, item[k], depth + 1)}" for k in keys)
         return f"nn.ModuleDict({{\n{inner},\n{INDENT * depth}}})"
 
     def _render_ctor(self, cls: BlockClass, i: int, slot: Any) -> str:
@@ -300,6 +289,37 @@ class _Generator:
         return f"{slot.callee}({', '.join(parts)})"
 
 
+def _tree(slots: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Slot paths as nested dicts: {"layer1": {"0": 3, "1": 4}} for slots 3 and 4."""
+    tree: dict[str, Any] = {}
+    for i, (rel, _) in enumerate(slots):
+        parts = rel.split(".")
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = i
+    return tree
+
+
+def _is_list(item: dict[str, Any]) -> bool:
+    return list(item) == [str(i) for i in range(len(item))]
+
+
+def _lists(tree: dict[str, Any], prefix: str = "") -> set[str]:
+    """The container paths rendered as nn.ModuleList (keys 0..n-1), the rest as nn.ModuleDict."""
+    out: set[str] = set()
+    for key, item in tree.items():
+        if isinstance(item, dict):
+            path = prefix + key
+            out |= ({path} if _is_list(item) else set()) | _lists(item, path + ".")
+    return out
+
+
+def _attribute(name: str) -> bool:
+    """Whether `self.<name>` spells the submodule `name` (else it goes through add_module/getattr)."""
+    return name.isidentifier() and not keyword.iskeyword(name) and name.isascii()
+
+
 def _same(value: Any, default: Any) -> bool:
     if isinstance(value, tuple):
         return all(v == default for v in value)
@@ -310,7 +330,8 @@ def _output_doc(network: Network) -> str:
     inference = network.inference_outputs
     train = [p.name for p in network.outputs if p.training]
     text = ("forward returns " + (f"`{inference[0].name}` as a tensor" if len(inference) == 1
-                                  else "a dict of " + ", ".join(f"`{p.name}`" for p in inference)))
+                                  else "a dict of " + ", ".join(f"`{p.name}`" for p in inference)
+                                  if inference else "an empty dict in eval mode"))
     if train:
         text += ("; in training mode a dict of every output, with the training-only "
                  + ", ".join(f"`{t}`" for t in train))
@@ -319,30 +340,37 @@ def _output_doc(network: Network) -> str:
 
 class _Forward:
     """The straight-line forward of one instance; values live in variables named
-    after their nodes, and a chain of single-use values reuses one variable."""
+    after their nodes, and a chain of single-use values reuses one variable.
+
+    The network's forward takes its inputs in their declared order, under their own
+    names (so positional and keyword calls agree with the .net file)."""
 
     def __init__(self, gen: _Generator, inst: Instance, units: list[Any]):
         self.gen, self.inst, self.units = gen, inst, units
         self.var: dict[str, str] = {}
-        self.taken: set[str] = set(_RESERVED)
+        self.names = Identifiers()
+        params = self.params(gen, inst)
+        for param in params:
+            self.names.keep(param)
+        sources = [p.node for p in gen.net.inputs] if inst.kind == "network" else inst.inputs
+        self.var.update(zip(sources, params))
         self.uses = self._uses()
-        for name, param in zip(inst.inputs, self.params(gen, inst)):
-            self.var[name] = param
-            self.taken.add(param)
 
     @staticmethod
     def params(gen: _Generator, inst: Instance) -> list[str]:
         if inst.kind == "network":
-            return [_ident(p.name) for p in gen.net.inputs]
+            return [parameter(p.name) for p in gen.net.inputs]
         return ["x"] if len(inst.inputs) == 1 else [f"x{i}" for i in range(len(inst.inputs))]
 
     def _uses(self) -> dict[str, int]:
-        """How many statements (or the return) read each value."""
+        """How many statements (or the return) read each value; a network's output ports
+        read theirs, even where the value is an input or another output's."""
         uses: dict[str, int] = {}
         for unit in self.units:
             for src in set(self._unit_inputs(unit)):
                 uses[src] = uses.get(src, 0) + 1
-        for name in self.inst.outputs:
+        read = [p.node for p in self.gen.net.outputs] if self.inst.kind == "network" else self.inst.outputs
+        for name in read:
             uses[name] = uses.get(name, 0) + 1
         return uses
 
@@ -358,20 +386,21 @@ class _Forward:
 
     def _network_lines(self) -> list[str]:
         net = self.gen.net
-        needed = self._needed([p for p in net.outputs if not p.training])
+        needed = self._needed(net.inference_outputs)
         inference = [u for u in self.units if self._unit_nodes(u) & needed]
-        training = [u for u in self.units if u not in inference]
+        chosen = {id(u) for u in inference}
+        training = [u for u in self.units if id(u) not in chosen]
         lines = [self._statement(u) for u in inference]
         if not any(p.training for p in net.outputs):
             return lines + [self._return(net.inference_outputs)]
         lines += ["if not self.training:", INDENT + self._return(net.inference_outputs)]
         lines += [self._statement(u) for u in training]
-        return lines + [f"return {{{', '.join(f'{p.name!r}: {self.var[p.node]}' for p in net.outputs)}}}"]
+        return lines + [self._return(net.outputs, as_dict=True)]
 
-    def _return(self, ports) -> str:
-        if len(ports) == 1:
+    def _return(self, ports, as_dict: bool = False) -> str:
+        if len(ports) == 1 and not as_dict:
             return f"return {self.var[ports[0].node]}"
-        return f"return {{{', '.join(f'{p.name!r}: {self.var[p.node]}' for p in ports)}}}"
+        return f"return {{{', '.join(f'{literal(p.name)}: {self.var[p.node]}' for p in ports)}}}"
 
     def _needed(self, ports) -> set[str]:
         out: set[str] = set()
@@ -401,7 +430,7 @@ class _Forward:
             target = self._target(inputs, rel)
             self.var[unit.outputs[0]] = target
             return f"{target} = {call}"
-        targets = [self._fresh(f"{rel}_{i}") for i in range(len(unit.outputs))]
+        targets = [self.names.fresh(f"{rel.replace('.', '_')}_{i}") for i in range(len(unit.outputs))]
         self.var.update(zip(unit.outputs, targets))
         return f"{', '.join(targets)} = {call}"
 
@@ -410,26 +439,12 @@ class _Forward:
         for src in inputs:
             if self.uses.get(src) == 1:
                 return self.var[src]
-        return self._fresh(rel)
-
-    def _fresh(self, rel: str) -> str:
-        base = _ident(rel.replace(".", "_"))
-        name, n = base, 2
-        while name in self.taken:
-            name, n = f"{base}_{n}", n + 1
-        self.taken.add(name)
-        return name
+        return self.names.fresh(rel.replace(".", "_"))
 
     def _access(self, rel: str) -> str:
         parts = rel.split(".")
         head = parts[0]
-        text = f"self.{head}" if head.isidentifier() and not keyword.iskeyword(head) else f"getattr(self, {head!r})"
+        text = f"self.{head}" if _attribute(head) else f"getattr(self, {literal(head)})"
         for k in range(1, len(parts)):
-            text += f"[{parts[k]}]" if self._in_list(".".join(parts[:k])) else f"[{parts[k]!r}]"
+            text += f"[{parts[k]}]" if ".".join(parts[:k]) in self.inst.lists else f"[{literal(parts[k])}]"
         return text
-
-    def _in_list(self, prefix: str) -> bool:
-        """Whether the container `prefix` is rendered as a ModuleList (its keys are 0..n-1)."""
-        depth = prefix.count(".") + 1
-        keys = {r.split(".")[depth] for r, _ in self.inst.slots if r.startswith(prefix + ".")}
-        return keys == {str(i) for i in range(len(keys))}

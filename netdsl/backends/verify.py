@@ -16,12 +16,15 @@ TOLERANCE = 1e-4
 class Difference:
     max_abs: float
     max_rel: float  # largest absolute difference over the reference's largest magnitude
+    outputs: int = 1  # how many outputs were compared
 
     @property
     def ok(self) -> bool:
         return self.max_rel <= TOLERANCE
 
     def __str__(self) -> str:
+        if not self.outputs:
+            return "verify: the network has no inference outputs, so there is nothing to compare"
         verdict = "ok" if self.ok else "FAILED"
         return (f"verify: max abs diff {self.max_abs:.3g}, max rel diff {self.max_rel:.3g}"
                 f" (tolerance {TOLERANCE:g}): {verdict}")
@@ -33,9 +36,12 @@ def random_inputs(network: Network, batch: int, seed: int = 0) -> dict[str, np.n
 
 
 def compare(reference: list[np.ndarray], candidate: list[np.ndarray]) -> Difference:
-    max_abs = max(float(np.abs(r - c).max()) for r, c in zip(reference, candidate))
-    scale = max(float(np.abs(r).max()) for r in reference) or 1.0
-    return Difference(max_abs, max_abs / scale)
+    """Outputs of different shapes, or a different number of them, differ infinitely."""
+    if len(reference) != len(candidate) or any(r.shape != c.shape for r, c in zip(reference, candidate)):
+        return Difference(float("inf"), float("inf"), len(reference))
+    max_abs = max((float(np.abs(r - c).max(initial=0.0)) for r, c in zip(reference, candidate)), default=0.0)
+    scale = max((float(np.abs(r).max(initial=0.0)) for r in reference), default=0.0) or 1.0
+    return Difference(max_abs, max_abs / scale, len(reference))
 
 
 def torch_outputs(module: Any, network: Network, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 
 from netdsl.diagnostics import DiagnosticError, Span
+from netdsl.elaborate.naming import LayerNames
 from netdsl.elaborate.values import Tensor
 from netdsl.ir import Node, Scope
 from netdsl.ops import Axes, Op, ShapeError, Site
@@ -25,6 +26,7 @@ class GraphBuilder:
         self.scope_stack: list[str] = [""]
         self.node_budget = node_budget
         self._spans: dict[str, Span] = {}
+        self._names = LayerNames()
 
     @property
     def scope(self) -> str:
@@ -41,7 +43,7 @@ class GraphBuilder:
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
         self._check_weights(op, site, span)
-        self._claim(name, span)
+        self._claim(name, span, "module" if op.torch_module else "layer")
         axes = tuple(op.axes(site))
         node = Node(name, op.name, args, tuple(t.node for t in inputs), site.ins, site.out, span, self.scope,
                     axes, site.axes)
@@ -55,13 +57,13 @@ class GraphBuilder:
             check_size(shape)
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
-        self._claim(name, span)
+        self._claim(name, span, "input")
         node = Node(name, "input", {"shape": shape}, (), (), shape, span, "", axes)
         self.graph.add_node(name, node=node, order=len(self.graph))
         return Tensor(name, shape, axes)
 
     def enter(self, path: str, kind: str, name: str, span: Span, args: dict[str, Any] | None = None) -> None:
-        self._claim(path, span)
+        self._claim(path, span, "group")
         self.scopes[path] = Scope(path, kind, name, self.scope, span, args or {})
         self.scope_stack.append(path)
 
@@ -75,13 +77,18 @@ class GraphBuilder:
             raise DiagnosticError(f"{op.name} would have {weights:,} parameters, beyond netdsl's limit of"
                                   f" {MAX_ELEMENTS:,}", span)
 
-    def _claim(self, name: str, span: Span) -> None:
+    def _claim(self, name: str, span: Span, kind: str) -> None:
+        """`kind`: "module" (a layer with a PyTorch module), "layer" (a stateless one), "group" (a block
+        or group) or "input"; the names of layers and groups must map to submodules (naming.LayerNames)."""
         if name in self._spans:
             first = self._spans[name]
             notes = ((f"`{name}` was first named here", first),) if first != span else ()
             raise DiagnosticError(
                 f"two layers are named `{name}`", span,
                 hint="labels inside `for` repeat on every pass: compute them, e.g. `conv{i}:`", notes=notes)
+        problem = self._names.claim(name, kind) if kind != "input" else None
+        if problem is not None:
+            raise DiagnosticError(problem, span, hint="rename the label")
         self._spans[name] = span
 
 

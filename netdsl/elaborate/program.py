@@ -1,17 +1,23 @@
 """Loading a .net file with its imports into a Program: the definitions each file
-can see. Imports resolve relative to the importing file, only to .net files,
-and a cycle is a diagnostic at the import that closes it."""
+can see. `import "common.net"` resolves next to the importing file first, then in
+the bundled library (like a standard library), so a file copied out of nets/ works
+as it is; `import "netdsl:common.net"` names the library explicitly. Only .net
+files are imported, and a cycle is a diagnostic at the import that closes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netdsl.diagnostics import SOURCES, CompileError, Diagnostic, DiagnosticError, Span
+from netdsl.diagnostics import SOURCES, CompileError, Diagnostic, DiagnosticError, Span, suggest
+from netdsl.library import nets_dir
 from netdsl.syntax import ast
 from netdsl.syntax.parser import parse
 
 MAX_FILE_BYTES = 4 << 20
+
+
+LIBRARY_PREFIX = "netdsl:"
 
 
 @dataclass
@@ -19,6 +25,7 @@ class SourceFile:
     path: str
     module: ast.Module
     imports: list["SourceFile"] = field(default_factory=list)
+    origin: str = "file"  # "file", or "library" for a file of the bundled library
 
 
 def load_file(path: str | Path) -> SourceFile:
@@ -36,24 +43,61 @@ def _load(path: Path, stack: list[Path], done: dict[Path, SourceFile], at: Span 
     module = parse(text, shown)
     source = SourceFile(shown, module)
     stack = stack + [resolved]
+    errors: list[Diagnostic] = []
     for item in module.items:
         if isinstance(item, ast.Import):
-            source.imports.append(_load(_import_target(item, path, stack), stack, done, item.span))
+            try:
+                source.imports.append(_import(item, path, stack, done))
+            except CompileError as err:
+                errors += err.diagnostics
+    if errors:
+        raise CompileError(errors)
     done[resolved] = source
     return source
 
 
-def _import_target(item: ast.Import, importer: Path, stack: list[Path]) -> Path:
-    if not item.path.endswith(".net"):
-        raise CompileError([Diagnostic(f'import "{item.path}": only .net files can be imported', item.span)])
-    target = (importer.parent / item.path)
+def _import(item: ast.Import, importer: Path, stack: list[Path], done: dict[Path, SourceFile]) -> SourceFile:
+    target, origin = import_target(item, importer)
+    _check_cycle(item, target, stack)
+    imported = _load(target, stack, done, item.span)
+    imported.origin = origin
+    return imported
+
+
+def import_target(item: ast.Import, importer: Path) -> tuple[Path, str]:
+    """The file an import names, and where it was found: "file" (next to the importer)
+    or "library" (the bundled nets/, for `netdsl:NAME.net` or when nothing is next to it)."""
+    name = item.path
+    if not name.endswith(".net"):
+        raise CompileError([Diagnostic(f'import "{name}": only .net files can be imported', item.span)])
+    if name.startswith(LIBRARY_PREFIX):
+        return _from_library(item, name[len(LIBRARY_PREFIX):]), "library"
+    if Path(name).is_absolute():
+        raise CompileError([Diagnostic(f'import "{name}": imports are relative to the importing file', item.span,
+                                       hint=f'or "{LIBRARY_PREFIX}NAME.net" for a file of the bundled library')])
+    local = importer.parent / name
+    if local.is_file():
+        return local, "file"
+    bundled = nets_dir() / name
+    if "/" not in name and "\\" not in name and bundled.is_file():
+        return bundled, "library"
+    raise CompileError([Diagnostic(f'import "{name}": no such file next to {importer.name} '
+                                   "nor in the bundled library", item.span, hint=f"looked for {local}")])
+
+
+def _from_library(item: ast.Import, name: str) -> Path:
+    target = nets_dir() / name
+    if "/" in name or "\\" in name or not target.is_file():
+        available = sorted(p.name for p in nets_dir().glob("*.net"))
+        raise CompileError([Diagnostic(f'import "{item.path}": the bundled library has no {name}', item.span,
+                                       hint=suggest(name, available) or "its files: " + ", ".join(available))])
+    return target
+
+
+def _check_cycle(item: ast.Import, target: Path, stack: list[Path]) -> None:
     if target.resolve() in stack:
         cycle = " → ".join(p.name for p in stack[stack.index(target.resolve()):] + [target.resolve()])
         raise CompileError([Diagnostic(f"import cycle: {cycle}", item.span)])
-    if not target.is_file():
-        raise CompileError([Diagnostic(f'import "{item.path}": no such file', item.span,
-                                       hint=f"imports are found relative to the importing file: looked for {target}")])
-    return target
 
 
 def _read(path: Path, at: Span | None) -> str:

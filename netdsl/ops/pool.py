@@ -58,12 +58,32 @@ def _window_attrs(s: Site) -> dict:
             "ceil_mode": int(s["ceil"])}
 
 
+def _onnx_ceil_sizes(s: Site) -> tuple[int, ...]:
+    """ONNX's ceil-mode output sizes, which keep a last window that starts in the padding
+    (PyTorch drops it: `window_size`)."""
+    dilation = s.args.get("dilation") or (1,) * len(s["kernel"])
+    return tuple(-(-(n + 2 * p - d * (k - 1) - 1) // st) + 1
+                 for n, k, st, p, d in zip(s.x[1:], s["kernel"], s["stride"], s["pad"], dilation))
+
+
+def _window_onnx(g, s: Site, op_type: str, **attrs) -> None:
+    """The pool, cut back to PyTorch's size where ONNX's ceil mode gives one window more."""
+    sizes = tuple(s.out[1:])
+    if not s["ceil"] or _onnx_ceil_sizes(s) == sizes:
+        g.op(op_type, list(s.names), g.out, **attrs, **_window_attrs(s))
+        return
+    pooled = g.op(op_type, list(s.names), **attrs, **_window_attrs(s))
+    axes = list(range(2, 2 + len(sizes)))
+    g.op("Slice", [pooled, g.const([0] * len(sizes), "int64"), g.const(list(sizes), "int64"),
+                   g.const(axes, "int64")], g.out)
+
+
 def _max_onnx(g, s: Site):
-    g.op("MaxPool", list(s.names), g.out, dilations=list(s["dilation"]), **_window_attrs(s))
+    _window_onnx(g, s, "MaxPool", dilations=list(s["dilation"]))
 
 
 def _avg_onnx(g, s: Site):
-    g.op("AveragePool", list(s.names), g.out, count_include_pad=int(s["count_pad"]), **_window_attrs(s))
+    _window_onnx(g, s, "AveragePool", count_include_pad=int(s["count_pad"]))
 
 
 _WINDOW_PARAMS = (Param("kernel", "spatial", minimum=1), Param("stride", "spatial", None, minimum=1),
