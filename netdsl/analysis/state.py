@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netdsl.ir import Network
 from netdsl.ops import Shape
+from netdsl.ops.base import state_key
 
 
 def state_shapes(network: Network, buffers: bool = True) -> dict[str, Shape]:
@@ -17,5 +18,5 @@ def state_shapes(network: Network, buffers: bool = True) -> dict[str, Shape]:
         if buffers:
             entries.update(node.spec.buffers(node.site))
         for key, shape in entries.items():
-            out[f"{node.name}.{key}"] = tuple(shape)
+            out[state_key(node.name, key)] = tuple(shape)
     return out

@@ -14,6 +14,7 @@ from netdsl.analysis.state import state_shapes
 from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.ir import Network
 from netdsl.ops import Shape
+from netdsl.ops.base import state_key
 
 
 def _error(message: str) -> CompileError:
@@ -29,7 +30,7 @@ def init_state(network: Network, seed: int = 0) -> dict[str, Any]:
     for node in network.nodes():
         shapes = {**node.spec.weights(node.site), **node.spec.buffers(node.site)}
         for key in shapes:
-            state[f"{node.name}.{key}"] = node.spec.init(key, shapes, rng)
+            state[state_key(node.name, key)] = node.spec.init(node.site, key, shapes, rng)
     return state
 
 

@@ -224,6 +224,8 @@ class Elaborator(Expressions):
             return callee.fn(step.span, *args, **kwargs)
         tensors = [a for a in args if isinstance(a, Tensor)]
         params = [a for a in args if not isinstance(a, Tensor)]
+        if _arity(callee) == 0 and first:  # a source such as `param(...)`: a tensor of its own
+            return self.apply(callee, params, kwargs, tensors, env, namer, label, step.span)
         if self._complete(callee, tensors, current):
             if not first:
                 raise DiagnosticError(f"`{_callee_text(callee)}(...)` already has all its inputs;"
@@ -273,7 +275,7 @@ class Elaborator(Expressions):
             return callee.fn(node.span, *args, **kwargs)
         tensors = [a for a in args if isinstance(a, Tensor)]
         params = [a for a in args if not isinstance(a, Tensor)]
-        if not tensors:
+        if not tensors and _arity(callee) != 0:
             return _layer(callee, params, kwargs, node.span)
         return self.apply(callee, params, kwargs, tensors, env, self.namer, None, node.span)
 
@@ -389,7 +391,9 @@ class Elaborator(Expressions):
     def apply_op(self, op: Op, args: list[Any], kwargs: dict[str, Any], tensors: list[Tensor], namer: Namer,
                  label: str | None, span: Span) -> Tensor:
         if op.inputs is not None and len(tensors) != op.inputs:
-            raise DiagnosticError(f"{op.name} takes one input, but gets {len(tensors)}", span)
+            wanted = {0: "no input", 1: "one input"}.get(op.inputs, f"{op.inputs} inputs")
+            raise DiagnosticError(f"{op.name} takes {wanted}, but gets {len(tensors)}", span,
+                                  hint="use it as a value: `mul(param([c, 1, 1], 1e-6))`" if op.inputs == 0 else None)
         try:
             bound = op.bind(args, kwargs, input_site(tensors, {}))
         except ArgumentError as err:

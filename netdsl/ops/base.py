@@ -116,6 +116,8 @@ class Param:
             numbers, value = [float(value)], float(value)
         elif self.kind == "axes" and _axis_list(value):
             return tuple(value) if isinstance(value, list) else (value,)
+        elif self.kind == "shape" and isinstance(value, list) and value and all(_is_int(v) for v in value):
+            return tuple(value)
         elif self.kind == "bool" and isinstance(value, bool):
             return value
         elif self.kind == "str" and isinstance(value, str):
@@ -139,7 +141,8 @@ class Param:
             return one if spatial == 1 else f"{one} or [" + ", ".join(
                 axis_word(a) for a in _SPATIAL_WORDS.get(spatial, ("…",))) + "]"
         return {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-                "axes": "an axis (a name such as \"c\", or an index) or a list of them"}[self.kind]
+                "axes": "an axis (a name such as \"c\", or an index) or a list of them",
+                "shape": "a list of sizes"}[self.kind]
 
     def _check_range(self, op: str, numbers: list[float]) -> None:
         low, high = min(numbers), max(numbers)
@@ -251,7 +254,12 @@ class Ctor:
     kwargs: tuple[tuple[str, Any, Any], ...] = ()  # (name, value, PyTorch's default)
 
 
-def uniform_init(key: str, shapes: Weights, rng: Any) -> Any:
+def state_key(layer: str, key: str) -> str:
+    """A weight's state_dict key: `layer.key`, or the layer itself for a bare parameter (key "")."""
+    return f"{layer}.{key}" if key else layer
+
+
+def uniform_init(site: Site, key: str, shapes: Weights, rng: Any) -> Any:
     """PyTorch's default for conv and linear: U(±1/√fan_in) for weight and bias alike
     (kaiming_uniform with a=√5), fan_in taken from the weight."""
     import numpy as np
@@ -272,7 +280,7 @@ class Op:
     doc: str
     params: tuple[Param, ...] = ()
     inputs: int | None = 1  # None: one or more
-    variadic: bool = False  # the last parameter takes the remaining positional arguments
+    variadic: bool = False  # the first parameter takes every positional argument
     shape: Callable[[Site], Shape] = same_shape
     axes: Callable[[Site], Axes] = same_axes
     weights: Callable[[Site], Weights] = _no_weights
@@ -280,17 +288,18 @@ class Op:
     macs: Callable[[Site], int] = _zero
     flops: Callable[[Site], int] = _zero
     window: Callable[[Site], Window | str | None] = _none
+    scratch: Callable[[Site], int] = _zero  # elements alive only while the op runs (attention's scores)
     describe: Callable[[Site], str] = _empty
     resolve: Callable[[dict], dict] = field(default=lambda a: a)
     # Lowerings. Stateful ops: `torch_module` builds the nn.Module; stateless ops:
     # `torch_call(site)` is a functional expression over the input expressions `site.names`.
     # `onnx(g, site)` emits nodes through the exporter's builder `g`; `site.names` are the inputs.
-    # `init(key, shapes, rng)` draws one weight or buffer as PyTorch's default would.
+    # `init(site, key, shapes, rng)` draws one weight or buffer as PyTorch's default would.
     torch_module: Callable[[Site], Ctor] | None = None
     torch_apply: Callable[[Site, str], str] | None = None  # the module's call, if not `module(x)`
     torch_call: Callable[[Site], str] | None = None
     onnx: Callable[[Any, Site], None] | None = None
-    init: Callable[[str, Weights, Any], Any] = uniform_init
+    init: Callable[[Site, str, Weights, Any], Any] = uniform_init
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -302,9 +311,9 @@ class Op:
     def bind(self, args: list[Any], kwargs: dict[str, Any], site: Site) -> dict[str, Any]:
         """Positional and named arguments → every parameter's checked value (defaults filled in).
         `site` holds the inputs, whose spatial rank decides how many values a `spatial` parameter has.
-        A `variadic` op gathers its extra positional arguments into its last parameter: permute("h", "w", "c")."""
-        if self.variadic and len(args) > len(self.params):
-            args = [*args[:len(self.params) - 1], list(args[len(self.params) - 1:])]
+        A `variadic` op gathers its positional arguments into its first parameter: permute("h", "w", "c")."""
+        if self.variadic and len(args) > 1:
+            args = [list(args)]
         if len(args) > len(self.params):
             raise ArgumentError(f"{self.name} takes {len(self.params)} argument{'s' * (len(self.params) != 1)},"
                                 f" but gets {len(args)}", self.doc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netdsl.ops.base import FOLD, Op, Param, ShapeError, Site, fmt_shape, fmt_spatial, need_spatial, numel
+from netdsl.ops.base import Op, Param, ShapeError, Site, fmt_shape, fmt_spatial, need_spatial, numel
 
 
 def _concat_shape(s: Site):
@@ -49,11 +49,8 @@ def _join_work(s: Site):
 
 
 def _chain_onnx(op_type: str):
-    """A binary ONNX op folded over the inputs; one input passes through."""
+    """A binary ONNX op folded over two or more inputs."""
     def lower(g, s: Site):
-        if len(s.names) == 1:
-            g.op("Identity", list(s.names), g.out)
-            return
         acc = s.names[0]
         for i, x in enumerate(s.names[1:], 2):
             acc = g.op(op_type, [acc, x], g.out if i == len(s.names) else None)
@@ -108,9 +105,6 @@ SHUFFLE = Op("shuffle", "channel shuffle between groups (ShuffleNet): shuffle(gr
              onnx=_shuffle_onnx)
 
 
-FLATTEN = Op("flatten", "C×H×W → a vector of C·H·W", shape=lambda s: (numel(s.x),), window=lambda s: FOLD,
-             torch_call=lambda s: f"torch.flatten({s.names[0]}, 1)",
-             onnx=lambda g, s: g.op("Flatten", list(s.names), g.out, axis=1))
 IDENTITY = Op("identity", "passes its input through; adds no node to the graph",
               torch_call=lambda s: s.names[0], onnx=lambda g, s: g.op("Identity", list(s.names), g.out))
 

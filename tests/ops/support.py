@@ -24,16 +24,36 @@ def compile_net(tmp_path: Path, text: str) -> netdsl.Model:
     return netdsl.load(path)
 
 
-def run_torch_and_onnx(model: netdsl.Model, batch: int = 2, seed: int = 0, opset: int = 17):
-    """(eval-mode module, inputs, torch outputs), after checking that ONNX agrees."""
-    module = model.to_torch(seed)
+def run_torch_and_onnx(model: netdsl.Model, batch: int = 2, seed: int = 0, opset: int = 17,
+                       state: dict | None = None):
+    """(eval-mode module, inputs, torch outputs), after checking that ONNX agrees. `state`: numpy
+    weights by state_dict key (default: seeded PyTorch-default initialisation)."""
+    from netdsl.backends.onnx_export import export
+    from netdsl.backends.torch_module import build_module
+    from netdsl.backends.weights import init_state
+
+    state = state if state is not None else init_state(model.network, seed)
+    module = build_module(model.network, state)
     inputs = random_inputs(model.network, batch, seed)
     expected = torch_outputs(module, model.network, inputs)
-    onnx = model.to_onnx(seed, opset, dynamic_batch=True).SerializeToString()
+    onnx = export(model.network, state, opset, dynamic_batch=True).SerializeToString()
     got = onnx_outputs(onnx, inputs)
     assert [o.shape for o in got] == [(batch, *p.shape) for p in model.network.inference_outputs]
     assert compare(expected, got).max_rel <= TOLERANCE
     return module, inputs, expected
+
+
+def random_state(model: netdsl.Model, seed: int = 0) -> dict:
+    """Weights and buffers drawn uniformly from [-1, 1) (positive for variances), so that a
+    swapped weight and bias, or a missed scale, shows."""
+    from netdsl.backends.weights import init_state
+
+    rng = np.random.default_rng(seed)
+    state = {}
+    for key, value in init_state(model.network, seed).items():
+        drawn = rng.uniform(-1, 1, value.shape).astype(value.dtype)
+        state[key] = np.abs(drawn) + 0.5 if key.endswith("running_var") else drawn
+    return state
 
 
 def same_as_reference(module, reference, inputs: dict[str, np.ndarray], expected: list[np.ndarray]) -> None:
