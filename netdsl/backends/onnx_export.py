@@ -18,7 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from netdsl import __version__
 from netdsl.diagnostics import CompileError, Diagnostic
-from netdsl.ir import Network, Node
+from netdsl.ir import Network, Node, Port
 from netdsl.ops.base import state_key
 
 DEFAULT_OPSET = 17
@@ -39,8 +39,8 @@ class Builder:
         self.out = ""
         self._count = 0
 
-    def begin(self, node: Node) -> None:
-        self.current, self.out, self._count = node.name, node.name, 0
+    def begin(self, node: Node, out: str) -> None:
+        self.current, self.out, self._count = node.name, out, 0
 
     def _name(self, kind: str) -> str:
         self._count += 1
@@ -75,25 +75,49 @@ def export(network: Network, state: dict[str, Any], opset: int = DEFAULT_OPSET, 
            training_outputs: bool = False, doc: str = "") -> onnx.ModelProto:
     """The network as a checked ONNX model; `state` holds numpy arrays by state_dict key."""
     check_opset(opset)
-    ports = [p for p in network.outputs if training_outputs or not p.training]
+    ports = _ports(network, training_outputs)
     needed: set[str] = set()
     for port in ports:
         needed |= nx.ancestors(network.graph, port.node) | {port.node}
+    values = _value_names(network, ports)
     g = Builder(opset, state)
     for node in network.nodes():
         if node.op != "input" and node.name in needed:
-            g.begin(node)
-            node.spec.onnx(g, node.site)
+            g.begin(node, values[node.name])
+            node.spec.onnx(g, node.site.named([values[i] for i in node.inputs]))
     outputs = []
     for port in ports:
-        g.current = g.out = port.name
-        g.op("Identity", [port.node], port.name)
+        g.current = port.name if port.name not in network.graph else f"{port.name}/output"  # a node's name
+        g.out = port.name
+        g.op("Identity", [values[port.node]], port.name)
         outputs.append(_value_info(port.name, port.shape, dynamic_batch))
     model = _skeleton(network, g, outputs, dynamic_batch, doc)
-    _check_shapes(model, network, needed, dynamic_batch)
+    _check_shapes(model, network, {values[n]: n for n in needed}, dynamic_batch)
     del model.graph.input[len(network.inputs):]
     model.graph.initializer.extend(numpy_helper.from_array(np.ascontiguousarray(state[k]), k) for k in g.used)
     return model
+
+
+def _ports(network: Network, training_outputs: bool) -> list[Port]:
+    """The outputs the ONNX graph computes; each needs a name of its own, apart from the inputs'."""
+    ports = [p for p in network.outputs if training_outputs or not p.training]
+    if not ports:
+        raise CompileError([Diagnostic(
+            f"network `{network.name}` has only training outputs: its ONNX graph (eval mode) would compute"
+            " nothing", network.span)])
+    inputs = {p.name for p in network.inputs}
+    clash = next((p for p in ports if p.name in inputs), None)
+    if clash is not None:
+        raise CompileError([Diagnostic(
+            f"ONNX names each tensor once: the output `{clash.name}` cannot share its name with the input",
+            clash.span)])
+    return ports
+
+
+def _value_names(network: Network, ports: list[Port]) -> dict[str, str]:
+    """Each node's ONNX value name: the node's own, unless an output port takes that name."""
+    taken = {p.name for p in ports}
+    return {n: f"{n}/value" if n in taken else n for n in network.graph}
 
 
 def _skeleton(network: Network, g: Builder, outputs: list, dynamic_batch: bool, doc: str) -> onnx.ModelProto:
@@ -122,14 +146,14 @@ def _value_info(name: str, shape: tuple[int, ...], dynamic_batch: bool) -> onnx.
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch" if dynamic_batch else 1, *shape])
 
 
-def _check_shapes(model: onnx.ModelProto, network: Network, needed: set[str], dynamic_batch: bool) -> None:
-    """ONNX's inferred shape of every node's value must be the IR's: a lowering bug otherwise."""
+def _check_shapes(model: onnx.ModelProto, network: Network, needed: dict[str, str], dynamic_batch: bool) -> None:
+    """ONNX's inferred shape of every node's value (by value name) must be the IR's: a lowering bug otherwise."""
     inferred = {vi.name: vi for vi in model.graph.value_info}
-    for name in needed:
+    for value, name in needed.items():
         node = network.node(name)
         if node.op in ("input", "param"):  # a param's value is its initializer, without the batch axis
             continue
-        info = inferred.get(name)
+        info = inferred.get(value)
         dims = [d.dim_value if d.HasField("dim_value") else d.dim_param
                 for d in info.type.tensor_type.shape.dim] if info else None
         expected = ["batch" if dynamic_batch else 1, *node.shape]

@@ -49,8 +49,11 @@ def _join_work(s: Site):
 
 
 def _chain_onnx(op_type: str):
-    """A binary ONNX op folded over two or more inputs."""
+    """A binary ONNX op folded over the inputs; one input passes through."""
     def lower(g, s: Site):
+        if len(s.names) == 1:
+            g.op("Identity", list(s.names), g.out)
+            return
         acc = s.names[0]
         for i, x in enumerate(s.names[1:], 2):
             acc = g.op(op_type, [acc, x], g.out if i == len(s.names) else None)
