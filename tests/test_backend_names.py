@@ -34,6 +34,7 @@ PYTHON_NAMES = ["None", "True", "False", "F", "nn", "torch", "self", "build", "g
 NAMES = st.one_of(st.sampled_from(PYTHON_NAMES), st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True))
 LABELS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,6}", fullmatch=True)
 DIRECTORY = Path(tempfile.mkdtemp(prefix="netdsl-names-"))
+SENTINEL.unlink(missing_ok=True)  # left by a run that failed
 
 
 def _program(net: str, block: str, labels: list[str], output: str) -> str:
