@@ -104,21 +104,12 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     """Parse and elaborate every network of each file; report all diagnostics."""
-    from netdsl.elaborate.modules import build, define, parameters
-    from netdsl.elaborate.program import load_file
+    from netdsl.elaborate.modules import check
 
     failed = False
     for file in args.files:
         try:
-            defs = define(load_file(file))
-            errors: list[Diagnostic] = []
-            names = defs.own_networks
-            for name in names:
-                try:
-                    parameters(defs, name, {})
-                    build(file, name, limits=_limits(args))
-                except CompileError as err:
-                    errors.extend(d for d in err.diagnostics if d not in errors)
+            names, errors = check(file, _limits(args))
             if errors:
                 raise CompileError(errors)
             print(f"{file}: ok ({len(names)} network{'s' * (len(names) != 1)})")

@@ -15,7 +15,7 @@ from netdsl.cli import main
 CORPUS = Path(__file__).parent / "malformed"
 
 EXPECTED = {
-    'add_mismatch.net': '3:21: error: add: branch 2 is 128×28×28 but branch 1 is 64×28×28',
+    'add_mismatch.net': '5:9: error: add: branch 2 is 128×28×28 but branch 1 is 64×28×28',
     'attr_on_number.net': '3:26: error: the number 64 has no attribute `c`',
     'bad_character.net': '3:32: error: unexpected character `$`',
     'bad_input_shape.net': '2:14: error: an input shape is a list of 1 to 6 positive integers ([features], [channels, length], [channels, height, width], …), not [3, 0, 8]',
@@ -23,7 +23,7 @@ EXPECTED = {
     'block_missing_param.net': '6:21: error: block `unit` needs a value for `c`',
     'bool_kernel.net': '3:21: error: conv: `kernel` must be an integer or [height, width], not a boolean',
     'chain_without_input.net': '3:16: error: this chain has no input: start it from a tensor, e.g. `image -> ...`',
-    'concat_spatial.net': '3:21: error: concat: branch 2 is 14×14 but branch 1 is 28×28',
+    'concat_spatial.net': '5:9: error: concat: branch 2 is 14×14 but branch 1 is 28×28',
     'conv_after_flatten.net': '3:32: error: conv needs a C×L, C×H×W or C×D×H×W input, but its input is a vector of 192 (after flatten or linear)',
     'dict_missing_key.net': '2:43: error: no entry 42 in the dict (its keys: 18, 50)',
     'division_by_zero.net': '3:32: error: division by zero',
@@ -95,12 +95,12 @@ def test_check_reports_every_file(capsys):
     files = [str(CORPUS / "unknown_op.net"), str(CORPUS / "add_mismatch.net")]
     assert main(["check", *files]) == 1
     err = capsys.readouterr().err
-    assert "unknown_op.net:3:35" in err and "add_mismatch.net:3:21" in err
+    assert "unknown_op.net:3:35" in err and "add_mismatch.net:5:9" in err
 
 
 def test_no_traceback_through_the_real_command():
     proc = subprocess.run([sys.executable, "-m", "netdsl", "summary", str(CORPUS / "concat_spatial.net")],
                           capture_output=True, text=True)
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"{CORPUS / 'concat_spatial.net'}:3:21: error: concat: branch 2 is 14×14")
+    assert proc.stderr.startswith(f"{CORPUS / 'concat_spatial.net'}:5:9: error: concat: branch 2 is 14×14")
     assert "Traceback" not in proc.stderr

@@ -10,6 +10,7 @@ from typing import Any
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.elaborate.elaborator import Elaborator, Limits
 from netdsl.elaborate.expressions import BUILTINS, Poisoned
+from netdsl.elaborate.instances import InstanceElaborator, in_network, merge
 from netdsl.elaborate.program import SourceFile, load_file
 from netdsl.elaborate.values import BlockValue, Env, OpValue
 from netdsl.ir import Network
@@ -171,8 +172,30 @@ def build(path: str | Path, net: str | None = None, overrides: dict[str, Any] | 
           input_shape: tuple[int, ...] | None = None, limits: Limits | None = None) -> Network:
     """Parse, define and elaborate one network of a .net file."""
     defs = define(load_file(path))
-    name = choose(defs, net)
+    return elaborate(defs, choose(defs, net), overrides, input_shape, limits)
+
+
+def elaborate(defs: Definitions, name: str, overrides: dict[str, Any] | None = None,
+              input_shape: tuple[int, ...] | None = None, limits: Limits | None = None) -> Network:
+    """One network (or preset) of defined files, its errors located in their instances."""
     defn, env, params = parameters(defs, name, overrides or {})
-    network = Elaborator(limits).network(defn, env, params, input_shape)
+    preset_of = defn.name if isinstance(defs.networks[name][0], ast.PresetDef) else None
+    try:
+        network = InstanceElaborator(limits).network(defn, env, params, input_shape)
+    except CompileError as err:
+        raise CompileError([in_network(d, name, preset_of, defn.span) for d in err.diagnostics]) from None
     network.name = name
     return network
+
+
+def check(path: str | Path, limits: Limits | None = None) -> tuple[list[str], list[Diagnostic]]:
+    """Every network of a file elaborated once (the file parsed once): their names, and
+    the errors, each reported once however many networks or instances it is found in."""
+    defs = define(load_file(path))
+    errors: list[Diagnostic] = []
+    for name in defs.own_networks:
+        try:
+            elaborate(defs, name, limits=limits)
+        except CompileError as err:
+            errors += err.diagnostics
+    return defs.own_networks, merge(errors)
