@@ -1,5 +1,9 @@
 """conv: convolution over every spatial axis (1-D, 2-D or 3-D by the input's layout),
-grouped and depthwise included (depthwise: groups=in.c)."""
+grouped and depthwise included (depthwise: groups=in.c); conv_transpose, its transpose.
+
+MACs: conv — output elements × in_channels/groups × kernel volume; conv_transpose — input
+elements × out_channels/groups × kernel volume (each input value is spread over a kernel).
+A transposed convolution keeps its input's receptive field and stride."""
 
 from __future__ import annotations
 
@@ -57,4 +61,48 @@ CONV = Op(
     shape=_shape, weights=_weights, macs=_macs,
     window=lambda s: Window(s["kernel"], s["stride"], s["dilation"]),
     describe=_describe, torch_module=_torch, onnx=_onnx,
+)
+
+
+def _transpose_shape(s: Site):
+    need_spatial("conv_transpose", s)
+    c, out, groups = s.x[0], s["out"], s["groups"]
+    if c % groups or out % groups:
+        raise ShapeError(f"conv_transpose: channels {c} → {out} are not divisible by groups={groups}")
+    sizes = []
+    for n, k, st, p, op, d in zip(s.x[1:], s["kernel"], s["stride"], s["pad"], s["output_pad"], s["dilation"]):
+        if op >= max(st, d):
+            raise ShapeError(f"conv_transpose: output_pad {op} must be less than the stride or the dilation")
+        sizes.append((n - 1) * st - 2 * p + d * (k - 1) + op + 1)
+    if min(sizes) < 1:
+        raise ShapeError(f"conv_transpose: the output would be {'×'.join(map(str, sizes))}")
+    return (out, *sizes)
+
+
+def _transpose_torch(s: Site):
+    return Ctor(f"nn.ConvTranspose{len(s['kernel'])}d",
+                (("in", s.x[0]), ("out", s["out"]), ("kernel", s["kernel"])),
+                (("stride", s["stride"], 1), ("padding", s["pad"], 0), ("output_padding", s["output_pad"], 0),
+                 ("groups", s["groups"], 1), ("bias", s["bias"], True), ("dilation", s["dilation"], 1)))
+
+
+def _transpose_onnx(g, s: Site):
+    inputs = [s.names[0], g.weight("weight")] + ([g.weight("bias")] if s["bias"] else [])
+    g.op("ConvTranspose", inputs, g.out, kernel_shape=list(s["kernel"]), strides=list(s["stride"]),
+         pads=list(s["pad"]) * 2, output_padding=list(s["output_pad"]), dilations=list(s["dilation"]),
+         group=s["groups"])
+
+
+CONV_TRANSPOSE = Op(
+    "conv_transpose", "transposed convolution (learned upsampling, nn.ConvTranspose1d/2d/3d): conv_transpose(out,"
+                      " kernel, stride=1, pad=0, output_pad=0, dilation=1, groups=1, bias=true)",
+    params=(Param("out", "int", minimum=1), Param("kernel", "spatial", minimum=1),
+            Param("stride", "spatial", 1, minimum=1), Param("pad", "spatial", 0, minimum=0),
+            Param("output_pad", "spatial", 0, minimum=0), Param("dilation", "spatial", 1, minimum=1),
+            Param("groups", "int", 1, minimum=1), Param("bias", "bool", True)),
+    shape=_transpose_shape,
+    weights=lambda s: {"weight": (s.x[0], s["out"] // s["groups"], *s["kernel"]),
+                       **({"bias": (s["out"],)} if s["bias"] else {})},
+    macs=lambda s: numel(s.x) * (s["out"] // s["groups"]) * numel(s["kernel"]),
+    describe=_describe, torch_module=_transpose_torch, onnx=_transpose_onnx,
 )

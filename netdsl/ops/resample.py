@@ -1,5 +1,6 @@
 """Ops that change spatial size without a learned kernel: upsampling (to a scale, a
-size or another tensor's size), asymmetric padding and pixel shuffle.
+size or another tensor's size), asymmetric padding and pixel shuffle. Padding and pixel
+shuffle cost nothing.
 
 `upsample(scale)` makes each axis ⌊size · scale⌋ and maps coordinates by the sizes, as
 PyTorch's interpolate with recompute_scale_factor=True (the same as the scale itself
@@ -120,4 +121,67 @@ UPSAMPLE_LIKE = Op(
     resolve=lambda a: _check_mode("upsample_like", a),
     describe=lambda s: "→" + "×".join(map(str, s.out[1:])) + f", {s['mode']}",
     torch_call=_torch, onnx=_onnx,
+)
+
+
+_SIDES = ("left", "right", "top", "bottom", "front", "back")  # F.pad's order: last axis first
+_PAD_MODES = {"zeros": ("constant", "constant"), "reflect": ("reflect", "reflect"),
+              "replicate": ("replicate", "edge")}  # netdsl → (PyTorch, ONNX)
+
+
+def _pad_amounts(s: Site) -> list[tuple[int, int]]:
+    """(before, after) per spatial axis, first axis first."""
+    n = need_spatial("pad", s)
+    pairs = [(s[_SIDES[2 * k]], s[_SIDES[2 * k + 1]]) for k in range(3)]
+    extra = [_SIDES[2 * k + i] for k in range(n, 3) for i in (0, 1) if pairs[k][i]]
+    if extra:
+        raise ShapeError(f"pad: `{extra[0]}` pads a spatial axis this input does not have ({n} spatial axes)")
+    return pairs[:n][::-1]
+
+
+def _pad_shape(s: Site):
+    amounts = _pad_amounts(s)
+    for size, (before, after), axis in zip(s.x[1:], amounts, s.x_axes[1:]):
+        if s["mode"] == "reflect" and max(before, after) >= size:
+            raise ShapeError(f"pad: reflect padding of {max(before, after)} needs more than {size} positions"
+                             f" along {axis}")
+    return (s.x[0], *(size + before + after for size, (before, after) in zip(s.x[1:], amounts)))
+
+
+def _pad_torch(s: Site) -> str:
+    amounts = [v for before, after in _pad_amounts(s)[::-1] for v in (before, after)]
+    mode = _PAD_MODES[s["mode"]][0]
+    return f"F.pad({s.names[0]}, {tuple(amounts)!r}" + (f", mode={mode!r})" if mode != "constant" else ")")
+
+
+def _pad_onnx(g, s: Site):
+    amounts = _pad_amounts(s)
+    pads = [0, 0, *(b for b, _ in amounts), 0, 0, *(a for _, a in amounts)]
+    g.op("Pad", [s.names[0], g.const(pads, "int64")], g.out, mode=_PAD_MODES[s["mode"]][1])
+
+
+PAD = Op(
+    "pad", "pads each side of the spatial axes, asymmetric allowed (TF \"same\"): pad(left=0, right=0, top=0,"
+           " bottom=0, front=0, back=0, mode=\"zeros\" | \"reflect\" | \"replicate\")",
+    params=tuple(Param(side, "int", 0, minimum=0) for side in _SIDES)
+    + (Param("mode", "str", "zeros", choices=tuple(_PAD_MODES)),),
+    shape=_pad_shape, describe=lambda s: ", ".join(f"{k}={s[k]}" for k in _SIDES if s[k])
+    + (f", {s['mode']}" if s["mode"] != "zeros" else ""),
+    torch_call=_pad_torch, onnx=_pad_onnx,
+)
+
+
+def _shuffle_shape(s: Site):
+    need_spatial("pixel_shuffle", s, (2,))
+    r = s["factor"]
+    if s.x[0] % (r * r):
+        raise ShapeError(f"pixel_shuffle: {s.x[0]} channels are not divisible by factor² = {r * r}")
+    return (s.x[0] // (r * r), s.x[1] * r, s.x[2] * r)
+
+
+PIXEL_SHUFFLE = Op(
+    "pixel_shuffle", "C·r²×H×W → C×rH×rW (sub-pixel upsampling, nn.PixelShuffle): pixel_shuffle(factor)",
+    params=(Param("factor", "int", minimum=1),), shape=_shuffle_shape, describe=lambda s: f"×{s['factor']}",
+    torch_call=lambda s: f"F.pixel_shuffle({s.names[0]}, {s['factor']})",
+    onnx=lambda g, s: g.op("DepthToSpace", list(s.names), g.out, blocksize=s["factor"], mode="CRD"),
 )
