@@ -1,20 +1,25 @@
-"""The graph IR: one networkx DiGraph per elaborated network, one node per op.
+"""The graph IR: one network per elaboration, one node per op.
 
-Each graph node's `"node"` attribute holds a `Node`: its PyTorch-style
-hierarchical name, the op with resolved arguments, input and output shapes,
-its source span and the scope (block instance or labelled group) it sits in.
-Edges run from producer to consumer; `Node.inputs` keeps their order.
+A `Node` holds its PyTorch-style hierarchical name, the op with resolved
+arguments, input and output shapes, its source span and the scope (block
+instance or labelled group) it sits in; `Node.inputs` keeps their order.
+`Network.layers` keeps the nodes in creation order, which is topological and
+follows the source, so the analysis walks a plain dict. `Network.graph` is a
+networkx view (producer → consumer) built on first use: importing networkx
+costs more than analysing ResNet-152, and only some backends need it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
 
 from netdsl.diagnostics import Span
 from netdsl.ops import OPS, Axes, Op, Shape, Site, default_axes
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,22 +84,40 @@ class Port:
 class Network:
     name: str
     params: dict[str, Any]
-    graph: nx.DiGraph
+    layers: dict[str, Node]  # in creation order: inputs before their users, as in the source
     inputs: list[Port]
     outputs: list[Port]
     scopes: dict[str, Scope]
     span: Span
 
     def node(self, name: str) -> Node:
-        return self.graph.nodes[name]["node"]
+        return self.layers[name]
 
     def nodes(self) -> Iterator[Node]:
         """Nodes in a topological order that follows the source where it can."""
-        for name in nx.lexicographical_topological_sort(self.graph, key=self._order_key):
-            yield self.graph.nodes[name]["node"]
+        return iter(self.layers.values())
 
-    def _order_key(self, name: str) -> int:
-        return self.graph.nodes[name]["order"]
+    @cached_property
+    def users(self) -> dict[str, tuple[str, ...]]:
+        """Each node's consumers, once each, in creation order (a graph's successors)."""
+        users: dict[str, dict[str, None]] = {name: {} for name in self.layers}
+        for node in self.layers.values():
+            for name in node.inputs:
+                users[name][node.name] = None
+        return {name: tuple(found) for name, found in users.items()}
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The network as a networkx DiGraph: each node's `"node"` is its Node and `"order"` its
+        position in `layers`; each edge's `"shape"` is the tensor it carries."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for order, node in enumerate(self.layers.values()):
+            graph.add_node(node.name, node=node, order=order)
+            for name in node.inputs:
+                graph.add_edge(name, node.name, shape=self.layers[name].shape)
+        return graph
 
     @property
     def inference_outputs(self) -> list[Port]:

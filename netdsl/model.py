@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from netdsl.analysis.costs import Analysis, Cost, analyze
 from netdsl.analysis.summary import summary
@@ -18,6 +16,9 @@ from netdsl.elaborate.elaborator import Limits
 from netdsl.elaborate.modules import build
 from netdsl.ir import Network
 from netdsl.library import resolve
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass

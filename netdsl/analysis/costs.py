@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from netdsl.ir import Network, Node
 from netdsl.ops import Shape, Window, numel
 from netdsl.ops.base import ADAPTIVE, FEATURES, FOLD, GLOBAL
@@ -90,8 +88,12 @@ def analyze(network: Network) -> Analysis:
 def _inference_nodes(network: Network) -> set[str]:
     targets = [p.node for p in network.inference_outputs] or [p.node for p in network.outputs]
     needed: set[str] = set(targets)
-    for target in targets:
-        needed |= nx.ancestors(network.graph, target)
+    stack = list(needed)
+    while stack:
+        for name in network.node(stack.pop()).inputs:
+            if name not in needed:
+                needed.add(name)
+                stack.append(name)
     return needed
 
 
@@ -110,8 +112,8 @@ def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> tuple[dict[
 
 def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -> int:
     """Simulates a forward pass in topological order, freeing each tensor after its last use."""
-    graph = network.graph
-    remaining = {n: sum(1 for s in graph.successors(n) if s in inference) for n in inference}
+    users = network.users
+    remaining = {n: sum(1 for s in users[n] if s in inference) for n in inference}
     keep = {p.node for p in network.outputs}
     live = peak = 0
     for node in network.nodes():

@@ -7,8 +7,6 @@ import math
 from dataclasses import replace
 from typing import Any
 
-import networkx as nx
-
 from netdsl.diagnostics import DiagnosticError, Span
 from netdsl.elaborate.naming import LayerNames
 from netdsl.elaborate.values import Tensor
@@ -21,7 +19,7 @@ DEFAULT_NODE_BUDGET = 100_000
 
 class GraphBuilder:
     def __init__(self, span: Span, node_budget: int = DEFAULT_NODE_BUDGET):
-        self.graph = nx.DiGraph()
+        self.layers: dict[str, Node] = {}  # in creation order, which is topological
         self.scopes: dict[str, Scope] = {"": Scope("", "network", "", None, span)}
         self.scope_stack: list[str] = [""]
         self.node_budget = node_budget
@@ -34,7 +32,7 @@ class GraphBuilder:
 
     def add(self, name: str, op: Op, args: dict[str, Any], inputs: list[Tensor], span: Span,
             input_names: list[str]) -> Tensor:
-        if len(self.graph) >= self.node_budget:
+        if len(self.layers) >= self.node_budget:
             raise DiagnosticError(f"the network has more than {self.node_budget:,} layers", span,
                                   hint="raise the budget with --max-nodes if this is intended")
         site = input_site(inputs, args, input_names)
@@ -47,9 +45,7 @@ class GraphBuilder:
         axes = tuple(op.axes(site))
         node = Node(name, op.name, args, tuple(t.node for t in inputs), site.ins, site.out, span, self.scope,
                     axes, site.axes)
-        self.graph.add_node(name, node=node, order=len(self.graph))
-        for tensor in inputs:
-            self.graph.add_edge(tensor.node, name, shape=tensor.shape)
+        self.layers[name] = node
         return Tensor(name, site.out, axes)
 
     def add_input(self, name: str, shape: tuple[int, ...], axes: Axes, span: Span) -> Tensor:
@@ -59,7 +55,7 @@ class GraphBuilder:
             raise DiagnosticError(str(err), span) from None
         self._claim(name, span, "input")
         node = Node(name, "input", {"shape": shape}, (), (), shape, span, "", axes)
-        self.graph.add_node(name, node=node, order=len(self.graph))
+        self.layers[name] = node
         return Tensor(name, shape, axes)
 
     def enter(self, path: str, kind: str, name: str, span: Span, args: dict[str, Any] | None = None) -> None:

@@ -69,7 +69,7 @@ class Elaborator(Expressions):
                                           hint="add `output logits = image -> ...`"))
         if self.errors:
             raise CompileError(self.errors)
-        return Network(defn.name, params, self.builder.graph, self.inputs, self.outputs,
+        return Network(defn.name, params, self.builder.layers, self.inputs, self.outputs,
                        self.builder.scopes, defn.span)
 
     # ---- statements ---------------------------------------------------------

@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import networkx as nx
-
 from netdsl.analysis.costs import Analysis
 from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.views.units import human, human_bytes
@@ -48,10 +46,9 @@ class Entry:
 
 def weighted_depth(analysis: Analysis) -> int:
     """Layers with a weight of rank ≥ 2 (convolutions, linear maps) on the longest path: linear time."""
-    graph = analysis.network.graph
     longest: dict[str, int] = {}
-    for name in nx.topological_sort(graph):
-        node = analysis.layers[name].node
+    for node in analysis.network.nodes():
+        name = node.name
         weighted = any(len(shape) >= 2 for shape in node.spec.weights(node.site).values())
         longest[name] = max((longest[p] for p in node.inputs), default=0) + weighted
     return max(longest.values(), default=0)
