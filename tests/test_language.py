@@ -240,3 +240,46 @@ def test_in_outside_a_block_or_branch_is_a_diagnostic(compile_text):
     diag = err.value.diagnostics[0]
     assert diag.message == "`in` is only defined inside a block or a combinator branch"
     assert (diag.span.line, diag.span.col) == (3, 36)
+
+
+TAP = """
+block stage(c) { conv(c, 3, stride=2, pad=1) -> relu }
+block trunk() { stage(8) -> stage(16) -> stage(32) }
+network n() {
+    input x: [3, 32, 32]
+    high = x -> backbone: trunk()
+    low = tap("backbone.1")
+    output out = high -> up: upsample_like(low) -> concat(low -> low_classifier: conv(4, 1))
+        -> classifier: conv(2, 1)
+}
+"""
+
+
+def test_tap_reads_a_numbered_layer_inside_a_block(compile_text):
+    """LR-ASPP reads `backbone.4`: a layer or block instance inside another, by its name."""
+    model = compile_text(TAP)
+    node = model.network.node("low_classifier")
+    assert node.inputs == ("backbone.1.1",) and node.in_shapes == ((16, 8, 8),)
+    assert model.network.outputs[0].shape == (2, 8, 8)
+    module = model.to_torch().eval()
+    import torch
+
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        low = module.backbone.__getattr__("1")(module.backbone.__getattr__("0")(x))
+        high = module.backbone.__getattr__("2")(low)
+        up = torch.nn.functional.interpolate(high, size=(8, 8))
+        expected = module.classifier(torch.cat([up, module.low_classifier(low)], 1))
+        assert torch.allclose(module(x), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("text, message", [
+    (TAP.replace('tap("backbone.1")', 'tap("backbone.7")'),
+     "tap: no layer `backbone.7` has been built before this point"),
+    (TAP.replace('tap("backbone.1")', 'tap(1)'), 'tap takes the name of a layer as a string, e.g. tap("backbone.4")'),
+    ('let t = tap("x")\n' + TAP, "tap reads a layer of the network being built: use it inside a network or block"),
+])
+def test_tap_misuse(compile_text, text, message):
+    with pytest.raises(CompileError) as err:
+        compile_text(text, "n")
+    assert err.value.diagnostics[0].message == message

@@ -24,6 +24,7 @@ class GraphBuilder:
         self.scope_stack: list[str] = [""]
         self.node_budget = node_budget
         self._spans: dict[str, Span] = {}
+        self._results: dict[str, Tensor] = {}  # a block instance's or group's output, by path
         self._names = LayerNames()
 
     @property
@@ -65,6 +66,22 @@ class GraphBuilder:
 
     def leave(self) -> None:
         self.scope_stack.pop()
+
+    def record(self, path: str, value: object) -> None:
+        if isinstance(value, Tensor):
+            self._results[path] = value
+
+    def result(self, path: str) -> Tensor | None:
+        """The output of the layer, block instance or group named `path`, if it has been built."""
+        if path in self._results:
+            return self._results[path]
+        if path in self.layers:
+            node = self.layers[path]
+            return Tensor(path, node.shape, node.axes)
+        return None
+
+    def names(self) -> list[str]:
+        return [*self._results, *self.layers]
 
     @staticmethod
     def _check_weights(op: Op, site: Site, span: Span) -> None:

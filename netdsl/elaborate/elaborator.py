@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder, input_site
-from netdsl.elaborate.expressions import MAX_WORK, Expressions, Poisoned
+from netdsl.elaborate.expressions import BUILTINS, MAX_WORK, Expressions, Poisoned
 from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
                                      describe)
@@ -46,6 +46,7 @@ class Elaborator(Expressions):
         self.errors: list[Diagnostic] = []
         self.depth = 0
         self.namer = Namer.inside("")
+        self.builder: GraphBuilder | None = None  # while a network is elaborated
 
     # ---- networks -----------------------------------------------------------
 
@@ -221,7 +222,7 @@ class Elaborator(Expressions):
         if isinstance(callee, Builtin):
             if current is not None and not first:
                 raise DiagnosticError(f"`{callee.name}` computes a value; it cannot be a step of a chain", step.span)
-            return callee.fn(step.span, *args, **kwargs)
+            return self.call_builtin(callee, step.span, args, kwargs)
         tensors = [a for a in args if isinstance(a, Tensor)]
         params = [a for a in args if not isinstance(a, Tensor)]
         if _arity(callee) == 0 and first:  # a source such as `param(...)`: a tensor of its own
@@ -272,7 +273,7 @@ class Elaborator(Expressions):
         if isinstance(callee, Builtin):
             if any(isinstance(a, Tensor) for a in [*args, *kwargs.values()]):
                 raise DiagnosticError(f"`{callee.name}` works on numbers and lists, not tensors", node.span)
-            return callee.fn(node.span, *args, **kwargs)
+            return self.call_builtin(callee, node.span, args, kwargs)
         tensors = [a for a in args if isinstance(a, Tensor)]
         params = [a for a in args if not isinstance(a, Tensor)]
         if not tensors and _arity(callee) != 0:
@@ -318,7 +319,7 @@ class Elaborator(Expressions):
             result = self.body(chosen, env.child(current), inner) if chosen is not None else None
         finally:
             self._ungroup(label)
-        return current if result is None else result
+        return self._result(label, inner, current if result is None else result)
 
     def loop(self, step: ast.For, env: Env, namer: Namer, current: Tensor | None, label: str | None) -> Any:
         items = self.eval(step.iter, env)
@@ -336,15 +337,17 @@ class Elaborator(Expressions):
         finally:
             self.loops = outer_loops
             self._ungroup(label)
-        return current
+        return self._result(label, inner, current)
 
     def group(self, step: ast.Group, env: Env, namer: Namer, current: Tensor, label: str | None) -> Tensor:
         path = namer.take(label)
         self.builder.enter(path, "group", label or path.rsplit(".", 1)[-1], step.span)
         try:
-            return self.chain(step.inner, env.child(current), Namer.inside(path), current)
+            result = self.chain(step.inner, env.child(current), Namer.inside(path), current)
         finally:
             self.builder.leave()
+        self.builder.record(path, result)
+        return result
 
     def _grouped(self, namer: Namer, label: str | None, step: ast.Node) -> Namer:
         """A labelled `for`/`if` is a group of its own; unlabelled, it splices into the chain."""
@@ -357,6 +360,30 @@ class Elaborator(Expressions):
     def _ungroup(self, label: str | None) -> None:
         if label is not None:
             self.builder.leave()
+
+    def _result(self, label: str | None, inner: Namer, value: Any) -> Any:
+        """A labelled `for`/`if` group's output, for `tap`."""
+        if label is not None:
+            self.builder.record(inner.labels[:-1], value)
+        return value
+
+    def tap(self, span: Span, *args: Any, **kwargs: Any) -> Tensor:
+        """`tap("backbone.4")`: the output of a layer, block instance or group elaborated before,
+        named from the current block instance, else from the network (LR-ASPP's `backbone.4`)."""
+        if kwargs or len(args) != 1 or not isinstance(args[0], str):
+            raise DiagnosticError("tap takes the name of a layer as a string, e.g. tap(\"backbone.4\")", span)
+        scope = self.builder.scope
+        for path in ([f"{scope}.{args[0]}"] if scope else []) + [args[0]]:
+            found = self.builder.result(path)
+            if found is not None:
+                return found
+        raise DiagnosticError(f"tap: no layer `{args[0]}` has been built before this point", span,
+                              hint=suggest(args[0], self.builder.names()))
+
+    def call_builtin(self, callee: Builtin, span: Span, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if callee is BUILTINS["tap"] and self.builder is not None:
+            return self.tap(span, *args, **kwargs)
+        return callee.fn(span, *args, **kwargs)
 
     def label(self, label: ast.Label, env: Env) -> str:
         parts = []
@@ -430,6 +457,7 @@ class Elaborator(Expressions):
         if not isinstance(result, Tensor):
             raise DiagnosticError(f"block `{defn.name}` gives {describe(result)}: it must end with a chain"
                                   " or `return`", span)
+        self.builder.record(path, result)
         return result
 
     def _bind_block(self, defn: ast.BlockDef, args: list[Any], kwargs: dict[str, Any], env: Env,

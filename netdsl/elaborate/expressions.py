@@ -89,7 +89,12 @@ def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int] = (1, 1))
     return call
 
 
+def _tap_outside(span: Span, *args: Any, **kwargs: Any) -> Any:
+    raise DiagnosticError("tap reads a layer of the network being built: use it inside a network or block", span)
+
+
 BUILTINS: dict[str, Builtin] = {
+    "tap": Builtin("tap", _tap_outside),
     "range": _checked("range", _range),
     "make_divisible": _checked("make_divisible", make_divisible),
     **{name: _checked(name, _numeric(name, fn, arity)) for name, fn, arity in (
@@ -179,7 +184,7 @@ class Expressions:
     def eval_InputRef(self, node: ast.InputRef, env: Env) -> Tensor:
         if env.input is None:
             raise DiagnosticError("`in` is only defined inside a block or a combinator branch", node.span,
-                                  hint="`in` is the input of the enclosing block (or of `add { … }`, `concat { … }`)")
+                                  hint="`in` is the input of the enclosing block, or of `add { … }` or `concat { … }`")
         return env.input
 
     def eval_ListExpr(self, node: ast.ListExpr, env: Env) -> list:

@@ -38,7 +38,8 @@ def test_layout_is_inferred_from_the_rank_and_named_with_as(tmp_path):
 @pytest.mark.parametrize("declaration, message", [
     ("input x: [3, 8] as c, h, w", "input `x`: 3 axis names for a shape of 2 axes"),
     ("input x: [3, 8] as c, c", "input `x`: axis `c` is named twice"),
-    ("input x: [1, 2, 3, 4, 5]", "a shape of 5 axes has no default layout: name its axes, e.g. `as a0, a1, a2, a3, a4`"),
+    ("input x: [1, 2, 3, 4, 5]",
+     "a shape of 5 axes has no default layout: name its axes, e.g. `as a0, a1, a2, a3, a4`"),
     ("input x: [1, 2, 3, 4, 5, 6, 7]", "an input shape is a list of 1 to 6 positive integers"),
 ])
 def test_bad_layouts_are_located(tmp_path, declaration, message):

@@ -36,7 +36,8 @@ def test_layer_scale_and_position_embedding(tmp_path):
     _, inputs, expected = run_torch_and_onnx(model, state=random_state(model))
     x = torch.from_numpy(inputs["x"])
     weights = {k: torch.from_numpy(v) for k, v in random_state(model).items()}
-    conv = torch.nn.functional.conv2d(x, weights["features.0.1.0.weight"], weights["features.0.1.0.bias"], padding=1, groups=8)
+    conv = torch.nn.functional.conv2d(x, weights["features.0.1.0.weight"], weights["features.0.1.0.bias"],
+                                      padding=1, groups=8)
     reference = x + conv * weights["features.layer_scale"] + weights["pos_embedding"]
     assert abs(reference.numpy() - expected[0]).max() <= 1e-5
 
