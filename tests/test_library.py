@@ -51,6 +51,10 @@ def test_timm_models_exact(name):
 # linears, 3 decimals) at the resolution of those weights' transforms, which `input` gives where it is not
 # the preset's own
 PUBLISHED = {
+    "convnext_base": (88_591_464, 15.355, None),
+    "convnext_large": (197_767_336, 34.361, None),
+    "convnext_small": (50_223_688, 8.684, None),
+    "convnext_tiny": (28_589_128, 4.456, None),
     "efficientnet_b0": (5_288_548, 0.386, None),
     "efficientnet_b1": (7_794_184, 0.687, None),
     "efficientnet_b2": (9_109_994, 1.088, None),

@@ -14,8 +14,6 @@ from netdsl.analysis.state import state_shapes
 from netdsl.library import index
 from tests.reference import assert_matches, figures, reference_output
 
-pytest.importorskip("torch")
-
 # forward passes cheap enough for the default suite (well under a second each on one thread)
 FAST = {"alexnet", "mnasnet0_5", "mnasnet0_75", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small",
         "resnet18", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "squeezenet1_0", "squeezenet1_1",
