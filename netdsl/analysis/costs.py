@@ -111,7 +111,8 @@ def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> tuple[dict[
 
 
 def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -> int:
-    """Simulates a forward pass in topological order, freeing each tensor after its last use."""
+    """Simulates a forward pass in topological order, freeing each tensor after its last use; an op's
+    scratch (attention's scores) counts while it runs."""
     users = network.users
     remaining = {n: sum(1 for s in users[n] if s in inference) for n in inference}
     keep = {p.node for p in network.outputs}
@@ -120,7 +121,7 @@ def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -
         if node.name not in inference:
             continue
         live += layers[node.name].cost.activations
-        peak = max(peak, live)
+        peak = max(peak, live + node.spec.scratch(node.site) * BYTES_PER_VALUE)
         for producer in set(node.inputs):
             remaining[producer] -= 1
             if remaining[producer] == 0 and producer not in keep:

@@ -151,7 +151,7 @@ def _check_shapes(model: onnx.ModelProto, network: Network, needed: dict[str, st
     inferred = {vi.name: vi for vi in model.graph.value_info}
     for value, name in needed.items():
         node = network.node(name)
-        if node.op in ("input", "param"):  # a param's value is its initializer, without the batch axis
+        if not node.inputs:  # inputs are declared; a param's or buffer's value is its initializer, without batch
             continue
         info = inferred.get(value)
         dims = [d.dim_value if d.HasField("dim_value") else d.dim_param

@@ -1,0 +1,132 @@
+"""matmul and the window ops of Swin (roll, windows, unwindows, position_index, relative_bias,
+shift_mask) against torchvision's formulas written with torch, through the generated module and ONNX."""
+
+from __future__ import annotations
+
+import pytest
+
+from netdsl import CompileError
+from netdsl.ops.windows import relative_index, shift_mask
+from tests.ops.support import compile_net, net, random_state, run_torch_and_onnx
+
+torch = pytest.importorskip("torch")
+
+
+def torchvision_index(size: int):
+    """ShiftedWindowAttention.define_relative_position_index, as torchvision writes it."""
+    coords = torch.stack(torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij"))
+    flat = torch.flatten(coords, 1)
+    relative = (flat[:, :, None] - flat[:, None, :]).permute(1, 2, 0).contiguous()
+    relative[:, :, 0] += size - 1
+    relative[:, :, 1] += size - 1
+    relative[:, :, 0] *= 2 * size - 1
+    return relative.sum(-1).flatten()
+
+
+def torchvision_mask(size: int, shift: int, h: int, w: int):
+    """The shifted-window mask of torchvision's shifted_window_attention, nW×S×S."""
+    mask = torch.zeros((h, w))
+    count = 0
+    for hs in ((0, -size), (-size, -shift), (-shift, None)):
+        for ws in ((0, -size), (-size, -shift), (-shift, None)):
+            mask[hs[0]:hs[1], ws[0]:ws[1]] = count
+            count += 1
+    mask = mask.view(h // size, size, w // size, size).permute(0, 2, 1, 3).reshape(-1, size * size)
+    mask = mask.unsqueeze(1) - mask.unsqueeze(2)
+    return mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+
+
+@pytest.mark.parametrize("size", [2, 7, 8])
+def test_position_index_is_torchvisions(size):
+    assert relative_index(size) == torchvision_index(size).tolist()
+
+
+@pytest.mark.parametrize("size, shift, h, w", [(7, 3, 56, 56), (7, 3, 14, 21), (4, 2, 8, 8)])
+def test_shift_mask_is_torchvisions(size, shift, h, w):
+    assert torch.equal(torch.from_numpy(shift_mask(size, shift, h, w))[:, 0], torchvision_mask(size, shift, h, w))
+
+
+def _windows(x, s):
+    """torchvision's window partition of B×H×W×C, as B×nW×S×C."""
+    b, h, w, c = x.shape
+    return x.view(b, h // s, s, w // s, s, c).permute(0, 1, 3, 2, 4, 5).reshape(b, -1, s * s, c)
+
+
+@pytest.mark.parametrize("shape, chain, out, reference", [
+    ("[6, 8, 4]", "roll([-3, 2], [\"h\", \"w\"])", (6, 8, 4), lambda x: torch.roll(x, (-3, 2), (1, 2))),
+    ("[6, 8, 4]", "roll([13], [0])", (6, 8, 4), lambda x: torch.roll(x, 13, 1)),
+    ("[6, 8, 4]", "roll([0, 6], [\"h\", \"w\"])", (6, 8, 4), lambda x: torch.roll(x, (0, 6), (1, 2))),
+    ("[6, 8, 4]", "windows(2)", (12, 4, 4), lambda x: _windows(x, 2)),
+    ("[6, 8, 4]", "windows(2) -> unwindows(2, 6, 8)", (6, 8, 4), lambda x: x),
+    ("[4, 6, 5]", "windows(2) -> matmul(in -> windows(2), transpose=true)", (6, 4, 4),
+     lambda x: _windows(x, 2).matmul(_windows(x, 2).transpose(-2, -1))),
+])
+def test_window_ops_equal_torch(tmp_path, shape, chain, out, reference):
+    model = compile_net(tmp_path, net(shape, chain, "h, w, c").replace("in ->", "x ->"))
+    assert model.network.outputs[0].shape == out
+    _, inputs, expected = run_torch_and_onnx(model)
+    torch.testing.assert_close(torch.from_numpy(expected[0]), reference(torch.from_numpy(inputs["x"])))
+
+
+def test_matmul_costs_and_broadcasts(tmp_path):
+    model = compile_net(tmp_path, """network n() {
+    input a: [3, 5, 4] as g, n, d
+    input b: [1, 4, 6] as g, d, m
+    output y = a -> mm: matmul(b)
+}""")
+    assert model.network.outputs[0].shape == (3, 5, 6)
+    assert model.analysis.layers["mm"].cost.macs == 3 * 5 * 6 * 4
+    _, inputs, expected = run_torch_and_onnx(model)
+    torch.testing.assert_close(torch.from_numpy(expected[0]),
+                               torch.from_numpy(inputs["a"]).matmul(torch.from_numpy(inputs["b"])))
+
+
+def test_window_attention_scores_equal_torchvisions(tmp_path):
+    """Scores of 2 heads over shifted 4×4 windows of an 8×8 map, with the bias table gathered by the
+    index buffer and the shift mask: torchvision's steps, one by one."""
+    model = compile_net(tmp_path, """network n() {
+    input x: [8, 8, 6] as h, w, c
+    table = relative_position_bias_table: param([49, 2], std=0.02)
+    index = relative_position_index: position_index(4)
+    q = x -> roll([-2, -2], ["h", "w"]) -> windows(4) -> reshape([4, 16, 2, 3]) -> permute(0, 2, 1, 3)
+    output y = q -> matmul(q, transpose=true) -> relative_bias(table, index) -> shift_mask(4, 2, 8, 8)
+}""")
+    assert model.network.outputs[0].shape == (4, 2, 16, 16)
+    state = random_state(model)
+    state["relative_position_index"] = torchvision_index(4).numpy()
+    _, inputs, expected = run_torch_and_onnx(model, state=state)
+    x = torch.roll(torch.from_numpy(inputs["x"]), (-2, -2), (1, 2))
+    q = _windows(x, 4).reshape(2, 4, 16, 2, 3).permute(0, 1, 3, 2, 4)
+    table = torch.from_numpy(state["relative_position_bias_table"])
+    bias = table[torchvision_index(4)].view(16, 16, -1).permute(2, 0, 1)
+    scores = q.matmul(q.transpose(-2, -1)) + bias + torchvision_mask(4, 2, 8, 8).unsqueeze(1)
+    torch.testing.assert_close(torch.from_numpy(expected[0]), scores)
+
+
+def test_position_index_is_an_int64_buffer(tmp_path):
+    model = compile_net(tmp_path, net("[4, 4, 8]", "relative_bias(relative_position_bias_table: param([9, 2]),"
+                                      " relative_position_index: position_index(2))", "h, w, c")
+                        .replace("x -> relative_bias", "x -> windows(2) -> reshape([4, 2, 4, 4])"
+                                                        " -> relative_bias"))
+    state = model.to_torch().state_dict()
+    assert state["relative_position_index"].dtype == torch.int64
+    assert state["relative_position_index"].tolist() == relative_index(2)
+    assert model.analysis.totals.buffers == 16 and model.params == 18
+
+
+@pytest.mark.parametrize("shape, chain, message", [
+    ("[7, 8, 4]", "windows(2)", "windows: a 7×8 map does not divide into windows of 2×2"),
+    ("[4, 8, 8]", "permute(\"c\", \"h\", \"w\") -> windows(2)",
+     "windows needs a channels-last map (h, w, c), but its input is 8×4×8 (c, h, w): permute(\"h\", \"w\", \"c\")"
+     " first"),
+    ("[6, 8, 4]", "windows(2) -> unwindows(2, 8, 8)", "unwindows: 12×4×4 is not the windows of size 2 of a 8×8 map"),
+    ("[6, 8, 4]", "roll([1, 2], [\"h\"])", "roll: 2 shifts for 1 axes"),
+    ("[6, 8, 4]", "matmul(x)", "matmul: input 1 is 6×8×4 but input 2 is 6×8×4"),
+    ("[6, 8, 4]", "matmul(x -> take(0))", "matmul: input 1 is 6×8×4 but input 2 is 8×4"),
+    ("[6, 8, 4]", "windows(2) -> reshape([12, 1, 4, 4]) -> shift_mask(2, 2, 6, 8)",
+     "shift_mask: the shift must be between 0 and the window size 2, not 2"),
+])
+def test_misuse(tmp_path, shape, chain, message):
+    with pytest.raises(CompileError) as err:
+        compile_net(tmp_path, net(shape, chain, "h, w, c"))
+    assert err.value.diagnostics[0].message == message
