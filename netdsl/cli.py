@@ -282,7 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tui", help="browse the network in a terminal UI",
                        epilog="example: netdsl tui nets/googlenet.net --net googlenet_paper")
     _add_network_options(p)
+    sub.add_parser("lsp", help="the language server for editors, over stdio (docs/editors.md)")
     return parser
+
+
+@command("lsp")
+def cmd_lsp(args: argparse.Namespace) -> int:
+    """The language server over stdio, for an editor to start."""
+    try:
+        from netdsl.lsp.server import main as serve
+    except ImportError as err:
+        print(f"netdsl: error: the language server needs {err.name}: pip install \"netdsl[lsp]\"", file=sys.stderr)
+        return EXIT_DIAGNOSTICS
+    return serve()
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:

@@ -38,8 +38,13 @@ def index() -> dict[str, Path]:
 
 
 def resolve(target: str | Path, net: str | None) -> tuple[Path, str | None]:
-    """A .net path as given, or the library file that defines a network of that name."""
+    """A .net path as given, an ONNX model's imported .net, or the library file that
+    defines a network of that name."""
     path = Path(target)
+    if path.suffix.lower() == ".onnx":
+        from netdsl.frontends.importer import cached_net
+
+        return cached_net(path), net
     if path.is_file():
         return path, net
     name = str(target)

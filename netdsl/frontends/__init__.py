@@ -1,0 +1,1 @@
+"""Frontends: models from elsewhere (ONNX) read into netdsl, written as `.net` source."""

@@ -1,0 +1,150 @@
+"""`netdsl import` and `.onnx` in the views (issue 16): library nets go to ONNX and come
+back as `.net` files with the same params, MACs, state_dict and outputs; hostile files
+are diagnostics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+import netdsl
+from netdsl.analysis.state import state_shapes
+from netdsl.diagnostics import CompileError
+from netdsl.frontends.importer import import_onnx, write_import
+
+ROUND_TRIP = ["resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5", "mnasnet0_5", "alexnet"]
+# Every library preset of at most 60M params whose ONNX the importer reads back exactly (slow).
+ROUND_TRIP_SLOW = [
+    "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121", "densenet201",
+    "efficientnet_b0", "efficientnet_b3", "efficientnet_v2_s", "mobilenet_v3_large", "mobilenet_v3_small",
+    "regnet_x_400mf", "regnet_y_400mf", "inception_v3", "xception", "seresnet50", "vgg11",
+]
+
+
+def _export(name: str, folder) -> tuple[netdsl.Model, str]:
+    model = netdsl.load(name)
+    path = str(folder / f"{name}.onnx")
+    onnx.save(model.to_onnx(dynamic_batch=True), path)
+    return model, path
+
+
+def _round_trip(name: str, folder) -> None:
+    import onnxruntime
+    import torch
+
+    model, path = _export(name, folder)
+    net, weights = write_import(path, folder / f"{name}.net")
+    back = netdsl.load(net)
+    assert (back.params, back.macs) == (model.params, model.macs)
+    expected = {k: v for k, v in state_shapes(model.network).items()
+                if not k.startswith(("aux", "AuxLogits"))}  # training-only heads are not in an ONNX
+    assert state_shapes(back.network) == expected
+    x = np.random.default_rng(0).standard_normal((2, *model.network.inputs[0].shape)).astype(np.float32)
+    session = onnxruntime.InferenceSession(path)
+    reference = session.run(None, {session.get_inputs()[0].name: x})[0]
+    with torch.no_grad():
+        got = back.to_torch(weights=weights).eval()(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, reference, rtol=1e-4, atol=1e-4 * np.abs(reference).max())
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP)
+def test_round_trip(name, tmp_path):
+    _round_trip(name, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ROUND_TRIP_SLOW)
+def test_round_trip_slow(name, tmp_path):
+    _round_trip(name, tmp_path)
+
+
+def test_resnet_labels_and_groups_read_as_written(tmp_path):
+    _, path = _export("resnet18", tmp_path)
+    source = import_onnx(path).source
+    assert "-> conv1: conv(64, 7, stride=2, pad=3, bias=false) -> bn1: bn -> relu" in source
+    assert "downsample: (conv(128, 1, stride=2, bias=false) -> bn)" in source
+    assert "fc: linear(1000)" in source
+    (tmp_path / "x.net").write_text(source)
+    assert subprocess.run([sys.executable, "-m", "netdsl", "fmt", "--check", str(tmp_path / "x.net")]).returncode == 0
+
+
+def test_cli_import_and_summary_of_onnx(tmp_path):
+    _, path = _export("squeezenet1_0", tmp_path)
+    run = subprocess.run([sys.executable, "-m", "netdsl", "import", path, "-o", str(tmp_path / "sq.net")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "sq.net").is_file() and (tmp_path / "sq.safetensors").is_file()
+    summary = subprocess.run([sys.executable, "-m", "netdsl", "summary", path, "--json"],
+                             capture_output=True, text=True)
+    assert summary.returncode == 0, summary.stderr
+    assert json.loads(summary.stdout)["totals"]["params"] == 1_248_424
+
+
+def _save(tmp_path, graph, name="m.onnx") -> str:
+    path = str(tmp_path / name)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def _image(name: str, shape=(1, 3, 8, 8)):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+def _error(path) -> str:
+    with pytest.raises(CompileError) as err:
+        import_onnx(path)
+    return str(err.value.diagnostics[0].message)
+
+
+def test_unsupported_op_names_node_and_inputs(tmp_path):
+    graph = helper.make_graph([helper.make_node("Celu", ["x"], ["y"], name="odd")], "g",
+                              [_image("x")], [_image("y")])
+    assert _error(_save(tmp_path, graph)).endswith("node `odd` (Celu) reading x has no equivalent in netdsl")
+
+
+def test_truncated_file(tmp_path):
+    _, path = _export("squeezenet1_0", tmp_path)
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[: len(data) // 3])
+    assert "not a readable ONNX model" in _error(path)
+
+
+def test_cycle(tmp_path):
+    nodes = [helper.make_node("Relu", ["b"], ["a"], name="r1"), helper.make_node("Relu", ["a"], ["b"], name="r2")]
+    graph = helper.make_graph(nodes, "g", [_image("x")], [_image("b")])
+    assert "the graph has a cycle" in _error(_save(tmp_path, graph))
+
+
+def test_external_data_outside_the_folder(tmp_path):
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [4, 3, 1, 1], np.zeros(12, np.float32))
+    weight.data_location = TensorProto.EXTERNAL
+    weight.ClearField("float_data")
+    entry = weight.external_data.add()
+    entry.key, entry.value = "location", "../../etc/passwd"
+    graph = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="c")], "g",
+                              [_image("x")], [_image("y", (1, 4, 8, 8))], [weight])
+    path = str(tmp_path / "m.onnx")
+    onnx.save(helper.make_model(graph), path, save_as_external_data=False)
+    assert "which is not a file inside the model's folder" in _error(path)
+
+
+def test_absurd_and_symbolic_shapes(tmp_path):
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="r")], "g",
+                              [_image("x", (1, 3, "height", 8))], [_image("y")])
+    assert "netdsl needs a batch axis then fixed sizes" in _error(_save(tmp_path, graph))
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="r")], "g",
+                              [_image("x", (1, 3, 1 << 30, 1 << 30))], [_image("y")])
+    with pytest.raises(CompileError) as err:
+        netdsl.load(_save(tmp_path, graph, "huge.onnx"))
+    assert "beyond netdsl's limit" in str(err.value)
+
+
+def test_not_a_regular_file(tmp_path):
+    assert "not a regular file" in _error(tmp_path)
+    assert "no such file" in _error(tmp_path / "absent.onnx")
