@@ -10,7 +10,7 @@ import pytest
 
 import netdsl
 from netdsl.analysis.state import state_shapes
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 
 # torchvision 0.28's published figures for its weights: `num_params` and `_ops` (GMACs of convs, linears
 # and attention's two matrix products, 3 decimals), at the resolution of those weights' transforms
@@ -106,15 +106,28 @@ def test_text_transformer_equals_transformer_encoder():
         torch.testing.assert_close(module(tokens), head(encoder(tokens)[:, 0]), rtol=1e-4, atol=1e-5)
 
 
-def test_text_transformer_through_the_cli(tmp_path, capsys):
+def test_cookbook_vit_figures():
+    """docs/cookbook.md part 2 prints the summaries of examples/tiny_vit.net: its figures are netdsl's."""
+    cookbook = (REPO / "docs" / "cookbook.md").read_text(encoding="utf-8")
+    for net in ("tiny_vit", "tiny_vit_deeper"):
+        model = netdsl.load(EXAMPLES / "tiny_vit.net", net)
+        assert model.network.node("layers.0.self_attention").shape == (65, 192)
+    model = netdsl.load(EXAMPLES / "tiny_vit.net")
+    assert f"Params: {model.params:,}" in cookbook and f"MACs: {model.macs:,}" in cookbook
+    attention = model.analysis.layers["layers.0.self_attention"].cost.macs
+    assert attention == 4 * 65 * 192 ** 2 + 2 * 65 ** 2 * 192 == 11_207_040
+
+
+@pytest.mark.parametrize("path", [TEXT, EXAMPLES / "tiny_vit.net"], ids=["text_transformer", "tiny_vit"])
+def test_examples_through_the_cli(path, tmp_path, capsys):
     from netdsl.cli import main
 
-    path = str(TEXT)
+    path = str(path)
     assert main(["check", path]) == 0
     assert main(["summary", path]) == 0
-    assert main(["render", path, "-o", str(tmp_path / "text.svg")]) == 0
-    assert (tmp_path / "text.svg").read_text().startswith("<?xml")
-    assert main(["compile", path, "--onnx", "-o", str(tmp_path / "text.onnx"), "--verify", "--dynamic-batch"]) == 0
+    assert main(["render", path, "-o", str(tmp_path / "net.svg")]) == 0
+    assert (tmp_path / "net.svg").read_text().startswith("<?xml")
+    assert main(["compile", path, "--onnx", "-o", str(tmp_path / "net.onnx"), "--verify", "--dynamic-batch"]) == 0
     assert "verify: max abs diff" in capsys.readouterr().err
 
 
