@@ -33,33 +33,64 @@ def load_file(path: str | Path) -> SourceFile:
     return _load(Path(path), [], {}, None)
 
 
-def _load(path: Path, stack: list[Path], done: dict[Path, SourceFile], at: Span | None) -> SourceFile:
+ParseCache = dict[Path, tuple[tuple[int, int], ast.Module]]
+
+
+def load_source(module: ast.Module, path: str | Path, cache: ParseCache | None = None) -> SourceFile:
+    """An already parsed module standing for `path` (an editor's unsaved buffer), with
+    its imports loaded from disk; `cache` keeps parsed imports while their files are
+    unchanged, so an editor re-analyses only the buffer being typed in."""
+    return _with_imports(SourceFile(str(path), module), Path(path), [Path(path).resolve()], {}, cache)
+
+
+def _load(path: Path, stack: list[Path], done: dict[Path, SourceFile], at: Span | None,
+          cache: ParseCache | None = None) -> SourceFile:
     resolved = path.resolve()
     if resolved in done:
         return done[resolved]
-    text = _read(path, at)
     shown = str(path)
-    SOURCES.texts[shown] = text
-    module = parse(text, shown)
-    source = SourceFile(shown, module)
-    stack = stack + [resolved]
-    errors: list[Diagnostic] = []
-    for item in module.items:
-        if isinstance(item, ast.Import):
-            try:
-                source.imports.append(_import(item, path, stack, done))
-            except CompileError as err:
-                errors += err.diagnostics
-    if errors:
-        raise CompileError(errors)
+    stamp = _stamp(path) if cache is not None else None
+    if cache is not None and resolved in cache and cache[resolved][0] == stamp:
+        module = cache[resolved][1]
+    else:
+        text = _read(path, at)
+        SOURCES.texts[shown] = text
+        module = parse(text, shown)
+        if cache is not None and stamp is not None:
+            cache[resolved] = (stamp, module)
+    source = _with_imports(SourceFile(shown, module), path, stack + [resolved], done, cache)
     done[resolved] = source
     return source
 
 
-def _import(item: ast.Import, importer: Path, stack: list[Path], done: dict[Path, SourceFile]) -> SourceFile:
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _with_imports(source: SourceFile, path: Path, stack: list[Path], done: dict[Path, SourceFile],
+                  cache: ParseCache | None) -> SourceFile:
+    module = source.module
+    errors: list[Diagnostic] = []
+    for item in module.items:
+        if isinstance(item, ast.Import):
+            try:
+                source.imports.append(_import(item, path, stack, done, cache))
+            except CompileError as err:
+                errors += err.diagnostics
+    if errors:
+        raise CompileError(errors)
+    return source
+
+
+def _import(item: ast.Import, importer: Path, stack: list[Path], done: dict[Path, SourceFile],
+            cache: ParseCache | None) -> SourceFile:
     target, origin = import_target(item, importer)
     _check_cycle(item, target, stack)
-    imported = _load(target, stack, done, item.span)
+    imported = _load(target, stack, done, item.span, cache)
     imported.origin = origin
     return imported
 
