@@ -17,7 +17,7 @@ from typing import Any, Union
 
 import networkx as nx
 
-from netdsl.frontends.onnx_reader import Graph, Step
+from netdsl.frontends.steps import Graph, Step
 from netdsl.ops import OPS
 from netdsl.syntax.format import format_source
 
