@@ -31,6 +31,8 @@ def command(name: str):
 
 def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """`--set depth=101` → {"depth": 101}; values are .net expressions (numbers, true, lists)."""
+    if not pairs:
+        return {}  # the parser (and lark) load only when an expression is to be parsed
     from netdsl.elaborate.elaborator import Elaborator
     from netdsl.elaborate.modules import root_env
     from netdsl.diagnostics import DiagnosticError
@@ -309,8 +311,11 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from netdsl.syntax import cache
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    cache.use_disk()  # a command parses the files the previous one did: keep their trees between runs
     try:
         return COMMANDS[args.command](args)
     except CompileError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ import netdsl
 REPO = Path(__file__).resolve().parents[1]
 NETS = REPO / "nets"
 EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _parse_cache_dir(tmp_path_factory):
+    """The CLI keeps parsed files in the user's cache directory; a test run keeps them in its own."""
+    os.environ["NETDSL_CACHE_DIR"] = str(tmp_path_factory.mktemp("netdsl-cache"))
 
 
 @pytest.fixture

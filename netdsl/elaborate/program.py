@@ -12,7 +12,7 @@ from pathlib import Path
 from netdsl.diagnostics import SOURCES, CompileError, Diagnostic, DiagnosticError, Span, suggest
 from netdsl.library import nets_dir
 from netdsl.syntax import ast
-from netdsl.syntax.parser import parse
+from netdsl.syntax.cache import parse
 
 MAX_FILE_BYTES = 4 << 20
 
