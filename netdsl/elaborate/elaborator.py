@@ -165,7 +165,7 @@ class Elaborator(Expressions):
         if any(p.name == stmt.name for p in self.outputs):
             raise DiagnosticError(f"output `{stmt.name}` is declared twice", stmt.span)
         env.vars[stmt.name] = value
-        self.outputs.append(Port(stmt.name, value.node, value.shape, stmt.span, stmt.training))
+        self.outputs.append(Port(stmt.name, value.node, value.shape, stmt.span, stmt.training, value.layout))
 
     @contextmanager
     def naming(self, namer: Namer) -> Iterator[None]:

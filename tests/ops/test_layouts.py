@@ -32,6 +32,7 @@ def test_layout_is_inferred_from_the_rank_and_named_with_as(tmp_path):
     assert ports["b"].shape == (64, 8, 56, 56)
     assert ports["c"].shape == (197, 384)
     assert ports["d"].shape == (12,)
+    assert [ports[n].axes for n in "abcd"] == [("c", "l"), ("c", "t", "h", "w"), ("n", "d"), ("c",)]
     assert [shape_text(ports[n].shape) for n in ("wave", "clip", "tokens")] == ["1×16000", "3×8×56×56", "197×768"]
 
 
