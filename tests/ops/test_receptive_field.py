@@ -44,3 +44,23 @@ def test_flatten_alone_does_not_widen_but_the_next_linear_does(tmp_path):
 def test_tokens_have_no_receptive_field(tmp_path):
     model = compile_net(tmp_path, net("[4, 8]", "fc: linear(4)", "n, d"))
     assert model.analysis.layers["fc"].receptive_field is None
+
+
+def test_resampling_ops_keep_their_inputs_field(tmp_path):
+    """Padding, upsampling, pixel shuffle and a transposed conv report their input's field and
+    stride (the field is in input positions; none of them widens what a value sees there)."""
+    model = compile_net(tmp_path, net("[4, 16, 16]", "a: conv(4, 3, stride=2) -> b: pad(0, 1, 0, 1) -> c: upsample(2)"
+                                      " -> d: conv_transpose(4, 2, stride=2) -> e: pixel_shuffle(2) -> f: conv(4, 3)"))
+    layers = model.analysis.layers
+    assert {layers[k].receptive_field for k in "abcde"} == {(3, 3)}
+    assert {layers[k].stride for k in "abcde"} == {(2, 2)}
+    assert layers["f"].receptive_field == (7, 7)
+
+
+def test_fields_of_one_and_three_spatial_axes(tmp_path):
+    wave = compile_net(tmp_path, net("[1, 8000]", "a: conv(8, 80, stride=4) -> b: maxpool(4) -> c: conv(8, 3)"))
+    assert [wave.analysis.layers[k].receptive_field for k in "abc"] == [(80,), (92,), (124,)]
+    clip = compile_net(tmp_path, net("[3, 8, 32, 32]", "a: conv(8, [3, 7, 7], stride=[1, 2, 2], pad=[1, 3, 3])"
+                                     " -> b: maxpool([1, 3, 3], stride=[1, 2, 2], pad=[0, 1, 1])", "c, t, h, w"))
+    assert clip.analysis.layers["b"].receptive_field == (3, 11, 11)
+    assert clip.analysis.layers["b"].stride == (1, 4, 4)
