@@ -2,10 +2,11 @@
 and for each span of the source the layers and block instances it elaborated to,
 with their shapes and costs. Pure data and functions: no LSP types here.
 
-Analysis runs in two steps so a big file never holds up the editor: `analyse` parses,
+Analysis runs in steps so a big file never holds up the editor: `analyse` parses,
 defines and elaborates the document's main network (the one named like the file, else
-the first), with its costs; `check_others` then elaborates the other networks and
-presets for their errors only, and can be abandoned between networks.
+the first): enough for its diagnostics; `cost` then gives its shapes and costs by span;
+`check_others` elaborates the other networks and presets for their errors only, and
+can be abandoned between networks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from netdsl.elaborate.elaborator import Limits
 from netdsl.elaborate.instances import merge
 from netdsl.elaborate.modules import Definitions, define, elaborate
 from netdsl.elaborate.program import ParseCache, load_source
+from netdsl.ir import Network
 from netdsl.syntax import ast
 from netdsl.syntax.parser import parse_partial
 
@@ -48,6 +50,7 @@ class Document:
     network: str | None = None  # the main network, whose shapes and costs are shown
     instances: dict[Span, list[Instance]] = field(default_factory=dict)
     checked: bool = False  # whether every network has been elaborated for errors
+    elaborated: Network | None = None  # the main network, until `cost` has analysed it
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -70,11 +73,17 @@ def analyse(text: str, path: str, cache: ParseCache | None = None, limits: Limit
         doc.checked = True
         return doc
     try:
-        network = elaborate(doc.defs, doc.network, limits=limits)
+        doc.elaborated = elaborate(doc.defs, doc.network, limits=limits)
     except CompileError as err:
         doc.errors = err.diagnostics
-        return doc
-    doc.instances = instances(analyze(network))
+    return doc
+
+
+def cost(doc: Document) -> Document:
+    """Shapes and costs of the main network by span (after its diagnostics are out)."""
+    if doc.elaborated is not None:
+        doc.instances = instances(analyze(doc.elaborated))
+        doc.elaborated = None
     return doc
 
 

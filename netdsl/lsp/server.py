@@ -2,14 +2,16 @@
 
 Each change is analysed after a short pause (debounced), in a worker thread, so the
 server keeps answering while a big file is elaborated; a newer version of the
-document abandons older work. Diagnostics are published twice when a file has
-several networks: once the main network is elaborated (with the syntax errors, and
-the shapes behind hover and inlay hints), then again when the others are checked.
+document abandons older work. Diagnostics are published once the main network is
+elaborated (with the syntax errors, and the shapes behind hover and inlay hints);
+the file's other networks and presets are checked when typing pauses, and their
+errors published then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 
 from lsprotocol import types as lsp
@@ -18,10 +20,11 @@ from pygls.lsp.server import LanguageServer
 from netdsl import __version__
 from netdsl.elaborate.program import ParseCache
 from netdsl.lsp import features
-from netdsl.lsp.document import Document, analyse, check_others
+from netdsl.lsp.document import Document, analyse, check_others, cost
 from netdsl.lsp.semantic import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
 
 DEBOUNCE_S = float(os.environ.get("NETDSL_LSP_DEBOUNCE", "0.1"))
+IDLE_S = 0.3
 
 
 class NetdslServer(LanguageServer):
@@ -52,10 +55,17 @@ class NetdslServer(LanguageServer):
             return
         if self.versions.get(uri) != version:
             return
+        self._publish(uri, doc, version)
+        doc = await asyncio.to_thread(cost, doc)
+        if self.versions.get(uri) != version:
+            return
         self._store(uri, doc)
         if doc.checked or doc.defs is None or len(doc.defs.own_networks) < 2:
             return
         current = lambda: self.versions.get(uri) == version  # noqa: E731
+        await asyncio.sleep(IDLE_S)  # the other networks wait for a pause in the typing
+        if not current():
+            return
         before = list(doc.errors)
         if await asyncio.to_thread(check_others, doc, None, lambda: not current()) and current() \
                 and doc.errors != before:
@@ -66,12 +76,19 @@ class NetdslServer(LanguageServer):
         if previous is not None and not doc.instances and doc.syntax:
             doc.instances, doc.network, doc.defs = previous.instances, previous.network, previous.defs
         self.documents[uri] = doc
-        self._publish(uri, doc, self.versions.get(uri))
         self.ready[uri].set()
 
     def _publish(self, uri: str, doc: Document, version: int | None) -> None:
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=features.diagnostics(doc), version=version))
+
+    async def live(self, uri: str) -> Document | None:
+        """The latest analysis with the text as it is now: completion and signature help
+        look at what was typed since, which may not parse yet."""
+        doc = await self.document(uri)
+        if doc is None:
+            return None
+        return dataclasses.replace(doc, text=self.workspace.get_text_document(uri).source)
 
     async def document(self, uri: str) -> Document | None:
         """The latest analysis of a document, waiting for one under way."""
@@ -148,22 +165,15 @@ async def document_symbol(ls: NetdslServer, params: lsp.DocumentSymbolParams) ->
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "(", ",", ">"]))
 async def completion(ls: NetdslServer, params: lsp.CompletionParams) -> lsp.CompletionList:
-    doc = await ls.document(params.text_document.uri)
-    if doc is None:
-        return lsp.CompletionList(is_incomplete=False, items=[])
-    live = ls.workspace.get_text_document(params.text_document.uri).source
-    current = Document(doc.path, live, doc.module, doc.syntax, doc.errors, doc.defs, doc.network, doc.instances)
-    return lsp.CompletionList(is_incomplete=False, items=features.completion(current, *_pos(params.position)))
+    doc = await ls.live(params.text_document.uri)
+    items = features.completion(doc, *_pos(params.position)) if doc else []
+    return lsp.CompletionList(is_incomplete=False, items=items)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_SIGNATURE_HELP, lsp.SignatureHelpOptions(trigger_characters=["(", ","]))
 async def signature_help(ls: NetdslServer, params: lsp.SignatureHelpParams) -> lsp.SignatureHelp | None:
-    doc = await ls.document(params.text_document.uri)
-    if doc is None:
-        return None
-    live = ls.workspace.get_text_document(params.text_document.uri).source
-    current = Document(doc.path, live, doc.module, doc.syntax, doc.errors, doc.defs, doc.network, doc.instances)
-    return features.signature_help(current, *_pos(params.position))
+    doc = await ls.live(params.text_document.uri)
+    return features.signature_help(doc, *_pos(params.position)) if doc else None
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
