@@ -311,11 +311,11 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from netdsl.syntax import cache
+    from netdsl import diskcache
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    cache.use_disk()  # a command parses the files the previous one did: keep their trees between runs
+    diskcache.enable()  # a command parses the files the previous one did: keep their trees between runs
     try:
         return COMMANDS[args.command](args)
     except CompileError as err:

@@ -1,5 +1,5 @@
-"""Parsed files are remembered by content (netdsl.syntax.cache): in memory, and on disk
-for the CLI, so a second command on the same files needs neither lark nor a parse."""
+"""Results kept by content (netdsl.syntax.cache for parsed files, netdsl.diskcache for the
+library's rows): a second command on unchanged files needs neither lark nor a parse."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netdsl.diagnostics import CompileError
+from netdsl import diskcache
 from netdsl.syntax import cache, parser
 
 TEXT = "network tiny() {\n    input x: [3, 8, 8]\n    output y = x -> conv(4, 3)\n}\n"
@@ -18,10 +19,10 @@ TEXT = "network tiny() {\n    input x: [3, 8, 8]\n    output y = x -> conv(4, 3)
 
 @pytest.fixture
 def disk(tmp_path: Path):
-    cache.use_disk(tmp_path)
+    diskcache.enable(tmp_path)
     cache._memory.clear()
     yield tmp_path / "ast"
-    cache._disk = None
+    diskcache.disable()
 
 
 def test_second_command_loads_trees_from_disk_without_lark(tmp_path: Path):
@@ -60,3 +61,18 @@ def test_a_file_with_errors_is_not_stored(disk: Path):
             cache.parse("network bad( {\n}\n", "bad.net")
         assert err.value.diagnostics[0].span.path == "bad.net"
     assert not disk.exists() or not list(disk.iterdir())
+
+
+def test_library_rows_are_kept_until_a_file_changes(disk: Path, tmp_path: Path):
+    from netdsl.views.catalog import entries
+
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "tiny.net").write_text("# Tiny — A. Author, \"Tiny\", Nowhere 2024.\n" + TEXT)
+    (row,) = entries(library)
+    assert (row.name, row.params, row.macs) == ("tiny", 112, 4 * 6 * 6 * 27)
+    (entry,) = (tmp_path / "nets").iterdir()
+    entry.write_text(entry.read_text().replace('"params": 112', '"params": 113'))
+    assert entries(library)[0].params == 113  # read back, not recompiled
+    (library / "tiny.net").write_text(TEXT.replace("conv(4, 3)", "conv(5, 3)"))
+    assert entries(library)[0].params == 140

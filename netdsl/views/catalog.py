@@ -4,10 +4,12 @@ the figures there are computed, never typed."""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from netdsl import diskcache
 from netdsl.elaborate.modules import define, parameters
 from netdsl.elaborate.program import load_file
 from netdsl.library import nets_dir
@@ -62,9 +64,24 @@ def _listed(path: Path) -> list[str]:
 
 
 def entries(directory: Path | None = None) -> list[Entry]:
-    """Every listed network of the library, compiled and analysed, file by file."""
+    """Every listed network of the library, compiled and analysed, file by file. Compiling
+    them all takes seconds, so the CLI keeps the rows (netdsl.diskcache) until a .net file
+    or netdsl's code changes."""
+    paths = sorted((directory or nets_dir()).glob("*.net"))
+    key = diskcache.fingerprint([diskcache.code_fingerprint().encode()] + [
+        p.name.encode() + b"\0" + p.read_bytes() for p in paths + sorted(nets_dir().glob("*.net"))])
+    cached = diskcache.read("nets", key)
+    try:
+        return [Entry(**row) for row in json.loads(cached)]
+    except (TypeError, ValueError):  # none yet (None), or damaged
+        rows = _compile(paths)
+    diskcache.write("nets", key, json.dumps([asdict(row) for row in rows]).encode())
+    return rows
+
+
+def _compile(paths: list[Path]) -> list[Entry]:
     out = []
-    for path in sorted((directory or nets_dir()).glob("*.net")):
+    for path in paths:
         text = path.read_text(encoding="utf-8")
         paper = papers(text)
         for name in _listed(path):
