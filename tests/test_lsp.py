@@ -151,6 +151,16 @@ async def test_go_to_definition_of_a_block(client):
     assert result.range.start == position(text, "block bottleneck(")
 
 
+async def test_go_to_definition_of_a_block_call_in_another_file(client):
+    uri, text = await open_file(client, "segmentation.net")
+    at = position(text, "bottleneck(64", 3)
+    result = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    resnet = (NETS / "resnet.net").read_text()
+    assert result.uri == path_uri(str(NETS / "resnet.net"))
+    assert result.range.start == position(resnet, "block bottleneck(")
+
+
 async def test_go_to_definition_of_an_import_and_an_imported_block(client):
     uri, text = await open_file(client, "googlenet.net")
     at = position(text, 'import "common.net"', 9)
