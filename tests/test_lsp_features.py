@@ -113,4 +113,4 @@ def test_hover_on_an_op_gives_costs_and_receptive_field():
         "params 224 · MACs 221,184 · FLOPs 442,368", "receptive field 3×3"]
     assert result.range == lsp.Range(start=lsp.Position(line=2, character=27),
                                      end=lsp.Position(line=2, character=44))
-    assert features.hover(doc, 3, 48).contents.value.startswith("**relu**")
+    assert features.hover(doc, 3, 50).contents.value.startswith("**relu**")
