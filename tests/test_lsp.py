@@ -218,3 +218,10 @@ async def test_formatting_and_semantic_tokens(client, tmp_path):
         text_document=lsp.TextDocumentIdentifier(uri=uri)))
     first = list(tokens.data[:5])
     assert first == [0, 0, 7, 0, 0]  # `network`: a keyword at 0:0
+
+
+async def test_workspace_symbols_include_imported_definitions(client):
+    await open_file(client, "googlenet.net")
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="conv_b"))
+    by_name = {s.name: s for s in found}
+    assert by_name["conv_bn"].location.uri == path_uri(str(NETS / "common.net"))

@@ -278,6 +278,19 @@ def symbols(doc: Document) -> list[lsp.DocumentSymbol]:
     return out
 
 
+def visible_symbols(doc: Document, query: str) -> list[lsp.WorkspaceSymbol]:
+    """The top-level names a document sees (its own and its imports'), matching `query`."""
+    if doc.defs is None:
+        return []
+    out = []
+    for name, span in doc.defs.spans.items():
+        if query.lower() in name.lower():
+            kind = lsp.SymbolKind.Class if name in doc.defs.networks else lsp.SymbolKind.Function
+            out.append(lsp.WorkspaceSymbol(name=name, kind=kind, location=lsp.Location(
+                uri=path_uri(span.path), range=to_range(span))))
+    return out
+
+
 def _head(item) -> Span:
     s = item.span
     return Span(s.path, s.line, s.col, s.line, s.col + 1)

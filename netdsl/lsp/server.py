@@ -45,24 +45,25 @@ class NetdslServer(LanguageServer):
             await asyncio.sleep(delay)
         if self.versions.get(uri) != version:
             return
-        text = self.workspace.get_text_document(uri).source
-        path = features.uri_path(uri)
         try:
-            doc = await asyncio.to_thread(analyse, text, path, self.cache)
+            await self._run(uri, version)
         except Exception as err:  # a bug of ours must not leave the editor waiting
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"netdsl: analysis failed: {err!r}"))
             self.ready[uri].set()
-            return
-        if self.versions.get(uri) != version:
+
+    async def _run(self, uri: str, version: int) -> None:
+        current = lambda: self.versions.get(uri) == version  # noqa: E731
+        text = self.workspace.get_text_document(uri).source
+        doc = await asyncio.to_thread(analyse, text, features.uri_path(uri), self.cache)
+        if not current():
             return
         self._publish(uri, doc, version)
         doc = await asyncio.to_thread(cost, doc)
-        if self.versions.get(uri) != version:
+        if not current():
             return
         self._store(uri, doc)
         if doc.checked or doc.defs is None or len(doc.defs.own_networks) < 2:
             return
-        current = lambda: self.versions.get(uri) == version  # noqa: E731
         await asyncio.sleep(IDLE_S)  # the other networks wait for a pause in the typing
         if not current():
             return
@@ -161,6 +162,16 @@ async def references(ls: NetdslServer, params: lsp.ReferenceParams) -> list[lsp.
 async def document_symbol(ls: NetdslServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
     doc = await ls.document(params.text_document.uri)
     return features.symbols(doc) if doc else []
+
+
+@server.feature(lsp.WORKSPACE_SYMBOL)
+async def workspace_symbol(ls: NetdslServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.WorkspaceSymbol]:
+    """Every definition the open documents can see, their imports' included."""
+    found: dict[tuple[str, str], lsp.WorkspaceSymbol] = {}
+    for doc in list(ls.documents.values()):
+        for symbol in features.visible_symbols(doc, params.query):
+            found.setdefault((symbol.name, symbol.location.uri), symbol)
+    return list(found.values())
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "(", ",", ">"]))
