@@ -310,7 +310,7 @@ class Elaborator(Expressions):
 
     def _join(self, step: ast.Node, name: str, outs: list[Tensor], names: list[str]) -> Tensor:
         op = OPS[step.op]
-        return self.builder.add(name, op, {}, outs, step.span, names)
+        return self.builder.add(name, op, op.bind([], {}, input_site(outs, {})), outs, step.span, names)
 
     def branch(self, step: ast.If, env: Env, namer: Namer, current: Tensor | None, label: str | None) -> Any:
         chosen = step.then if self._truth(step.test, env) else step.orelse

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from netdsl.ops.base import Op, Param, ShapeError, Site, fmt_shape, fmt_spatial, need_spatial, numel
+from netdsl.ops.base import Op, Param, ShapeError, Site, axis_index, fmt_shape, fmt_spatial, need_spatial, numel
+
+
+def _concat_axis(s: Site) -> int:
+    """The axis given (`concat(a, b, axis="c")` on channels-last maps), else the first."""
+    return axis_index("concat", s, s["axis"][0]) if s.args.get("axis") else 0
 
 
 def _concat_shape(s: Site):
-    first = s.x
+    first, k = s.x, _concat_axis(s)
     for shape, name in zip(s.ins[1:], s.names[1:]):
         if len(shape) != len(first):
             raise ShapeError(f"concat: {name} is {fmt_shape(shape)} but {s.names[0]} is {fmt_shape(first)}")
-        if shape[1:] != first[1:]:
+        if k == 0 and shape[1:] != first[1:]:
             raise ShapeError(f"concat: {name} is {fmt_spatial(shape)} but {s.names[0]} is {fmt_spatial(first)}")
-    return (sum(shape[0] for shape in s.ins), *first[1:])
+        if shape[:k] + shape[k + 1:] != first[:k] + first[k + 1:]:
+            raise ShapeError(f"concat: {name} is {fmt_shape(shape)} but {s.names[0]} is {fmt_shape(first)}"
+                             f" (all axes but {s.x_axes[k]} must agree)")
+    return (*first[:k], sum(shape[k] for shape in s.ins), *first[k + 1:])
 
 
 def _broadcast(a: tuple, b: tuple) -> tuple | None:
@@ -60,9 +68,12 @@ def _chain_onnx(op_type: str):
     return lower
 
 
-CONCAT = Op("concat", "joins inputs along their first axis (channels, tokens); the other axes must agree",
-            inputs=None, shape=_concat_shape, torch_call=lambda s: f"torch.cat([{', '.join(s.names)}], 1)",
-            onnx=lambda g, s: g.op("Concat", list(s.names), g.out, axis=1))
+CONCAT = Op("concat", "joins inputs along their first axis (channels, tokens), or along `axis`; the other axes"
+                      " must agree: concat(a, b, axis=\"c\")",
+            params=(Param("axis", "axes", None),), inputs=None, shape=_concat_shape,
+            describe=lambda s: s.x_axes[_concat_axis(s)] if s.args.get("axis") else "",
+            torch_call=lambda s: f"torch.cat([{', '.join(s.names)}], {_concat_axis(s) + 1})",
+            onnx=lambda g, s: g.op("Concat", list(s.names), g.out, axis=_concat_axis(s) + 1))
 ADD = Op("add", "element-wise sum of inputs of one shape", inputs=None, shape=_add_shape, flops=_join_work,
          torch_call=lambda s: " + ".join(s.names), onnx=_chain_onnx("Add"))
 MUL = Op("mul", "element-wise product; a C×1×1 input broadcasts over H×W (gates)",

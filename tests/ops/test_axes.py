@@ -74,3 +74,24 @@ def test_misuse(tmp_path, shape, axes, chain, message):
     with pytest.raises(CompileError) as err:
         compile_net(tmp_path, net(shape, chain, axes))
     assert err.value.diagnostics[0].message == message
+
+
+def test_concat_along_a_named_axis(tmp_path):
+    """Swin's patch merging joins channels-last maps along `c`; the default is the first axis."""
+    model = compile_net(tmp_path, """network n() {
+    input x: [4, 6, 3] as h, w, c
+    a = x -> relu
+    b = concat(concat(a, x, axis="c"), concat(x, a, axis="c"), axis="w")
+    output y = concat(x, a, axis="c") -> concat(concat(a, x, axis="c"), axis="w") -> concat(b)
+}""")
+    assert model.network.outputs[0].shape == (8, 12, 6)
+    _, inputs, expected = run_torch_and_onnx(model)
+    x = torch.from_numpy(inputs["x"])
+    a = x.relu()
+    b = torch.cat([torch.cat([a, x], 3), torch.cat([x, a], 3)], 2)
+    y = torch.cat([torch.cat([torch.cat([x, a], 3), torch.cat([a, x], 3)], 2), b], 1)
+    assert abs(y.numpy() - expected[0]).max() <= 1e-6
+    with pytest.raises(CompileError) as err:
+        compile_net(tmp_path, net("[4, 6, 3]", 'concat(x -> avgpool(2, stride=1), axis="w")'))
+    assert err.value.diagnostics[0].message == \
+        "concat: input 2 is 4×5×2 but input 1 is 4×6×3 (all axes but w must agree)"
