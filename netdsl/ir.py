@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from netdsl.diagnostics import Span
 from netdsl.ops import OPS, Axes, Op, Shape, Site, default_axes
@@ -96,6 +96,17 @@ class Network:
     def nodes(self) -> Iterator[Node]:
         """Nodes in a topological order that follows the source where it can."""
         return iter(self.layers.values())
+
+    def upstream(self, names: Iterable[str]) -> set[str]:
+        """`names` and every node they read from, directly or not (their ancestors in `graph`)."""
+        found = set(names)
+        stack = list(found)
+        while stack:
+            for name in self.layers[stack.pop()].inputs:
+                if name not in found:
+                    found.add(name)
+                    stack.append(name)
+        return found
 
     @cached_property
     def users(self) -> dict[str, tuple[str, ...]]:

@@ -28,6 +28,7 @@ def imported_packages(args: list[str], cwd: Path) -> set[str]:
     (["summary", "resnet152", "--json"], set()),
     (["summary", "googlenet"], {"rich", "pygments"}),  # the table is drawn by rich
     (["check", str(NETS / "resnet.net")], set()),
+    (["compile", "googlenet", "--onnx", "-o", "googlenet.onnx"], {"onnx"}),  # no torch without --verify
 ])
 def test_command_imports_no_heavy_library_it_does_not_use(args: list[str], allowed: set[str], tmp_path: Path):
     packages = imported_packages(args, tmp_path)

@@ -87,14 +87,7 @@ def analyze(network: Network) -> Analysis:
 
 def _inference_nodes(network: Network) -> set[str]:
     targets = [p.node for p in network.inference_outputs] or [p.node for p in network.outputs]
-    needed: set[str] = set(targets)
-    stack = list(needed)
-    while stack:
-        for name in network.node(stack.pop()).inputs:
-            if name not in needed:
-                needed.add(name)
-                stack.append(name)
-    return needed
+    return network.upstream(targets)
 
 
 def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> tuple[dict[str, Cost], dict[str, Shape]]:

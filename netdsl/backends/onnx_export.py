@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -76,9 +75,7 @@ def export(network: Network, state: dict[str, Any], opset: int = DEFAULT_OPSET, 
     """The network as a checked ONNX model; `state` holds numpy arrays by state_dict key."""
     check_opset(opset)
     ports = _ports(network, training_outputs)
-    needed: set[str] = set()
-    for port in ports:
-        needed |= nx.ancestors(network.graph, port.node) | {port.node}
+    needed = network.upstream(port.node for port in ports)
     values = _value_names(network, ports)
     g = Builder(opset, state)
     for node in network.nodes():
@@ -87,7 +84,7 @@ def export(network: Network, state: dict[str, Any], opset: int = DEFAULT_OPSET, 
             node.spec.onnx(g, node.site.named([values[i] for i in node.inputs]))
     outputs = []
     for port in ports:
-        g.current = port.name if port.name not in network.graph else f"{port.name}/output"  # a node's name
+        g.current = port.name if port.name not in network.layers else f"{port.name}/output"  # a node's name
         g.out = port.name
         g.op("Identity", [values[port.node]], port.name)
         outputs.append(_value_info(port.name, port.shape, dynamic_batch))
@@ -117,7 +114,7 @@ def _ports(network: Network, training_outputs: bool) -> list[Port]:
 def _value_names(network: Network, ports: list[Port]) -> dict[str, str]:
     """Each node's ONNX value name: the node's own, unless an output port takes that name."""
     taken = {p.name for p in ports}
-    return {n: f"{n}/value" if n in taken else n for n in network.graph}
+    return {n: f"{n}/value" if n in taken else n for n in network.layers}
 
 
 def _skeleton(network: Network, g: Builder, outputs: list, dynamic_batch: bool, doc: str) -> onnx.ModelProto:
