@@ -101,8 +101,6 @@ class Param:
         """The value checked against the kind and range, normalised (a spatial int → a tuple)."""
         is_int = isinstance(value, int) and not isinstance(value, bool)
         per_axis = _is_int if self.kind == "spatial" else _is_number
-        if value is None and self.default is None:
-            return None
         if self.kind in ("spatial", "scale") and isinstance(value, list) and value \
                 and all(per_axis(v) for v in value) and len(value) == (spatial or len(value)):
             numbers = list(value)
@@ -375,7 +373,6 @@ def need_spatial(op: str, site: Site, ranks: tuple[int, ...] = (1, 2, 3)) -> int
     return n
 
 
-need_image = need_spatial
 _SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
