@@ -191,7 +191,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from netdsl.views.tui import run
 
     path, net = resolve(args.file, args.net)
-    return run(path, net, _overrides(args.set or []))
+    return run(path, net, _overrides(args.set or []), compare=args.compare)
 
 
 @command("compare")
@@ -282,8 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_parser(sub)
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",
-                       epilog="example: netdsl tui nets/googlenet.net --net googlenet_paper")
+                       epilog="examples: netdsl tui nets/googlenet.net --net googlenet_paper\n"
+                              "          netdsl tui resnet50 --compare resnet101   (layer-by-layer diff)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(p)
+    p.add_argument("--compare", metavar="NET", help="open the diff view against NET (a bundled network,"
+                                                     " a .net file or FILE.net:NETWORK)")
     sub.add_parser("lsp", help="the language server for editors, over stdio (docs/editors.md)")
     return parser
 

@@ -64,14 +64,17 @@ def test_round_trip_slow(name, tmp_path):
     _round_trip(name, tmp_path)
 
 
-def test_resnet_labels_and_groups_read_as_written(tmp_path):
-    _, path = _export("resnet18", tmp_path)
+def test_resnet50_reads_as_a_person_would_write_it(tmp_path):
+    """From an ONNX without any module hierarchy: the bottleneck is a block, each stage a loop."""
+    _, path = _export("resnet50", tmp_path)
     source = import_onnx(path).source
     assert "-> conv1: conv(64, 7, stride=2, pad=3, bias=false) -> bn1: bn -> relu" in source
-    assert "downsample: (conv(128, 1, stride=2, bias=false) -> bn)" in source
-    assert "fc: linear(1000)" in source
-    (tmp_path / "x.net").write_text(source)
-    assert subprocess.run([sys.executable, "-m", "netdsl", "fmt", "--check", str(tmp_path / "x.net")]).returncode == 0
+    assert "block layer_unit(c) {" in source and "conv3: conv(c * 4, 1, bias=false) -> bn3: bn" in source
+    for stage, (c, repeats) in enumerate([(128, 3), (256, 5), (512, 2)], start=2):
+        assert f"layer{stage}: (layer_unit({c}) -> for i in range({repeats}) {{ layer_unit2({c}) }})" in source
+    assert len(source.splitlines()) == 31  # nets/resnet.net: 71 lines, comments and all five depths included
+    (tmp_path / "r50.net").write_text(source)
+    assert subprocess.run([sys.executable, "-m", "netdsl", "fmt", "--check", str(tmp_path / "r50.net")]).returncode == 0
 
 
 def test_cli_import_and_summary_of_onnx(tmp_path):

@@ -17,6 +17,7 @@ from typing import Any, Union
 
 import networkx as nx
 
+from netdsl.frontends.blocks import RESERVED, Group, Groups, fold
 from netdsl.frontends.steps import Graph, Step
 from netdsl.ops import OPS
 from netdsl.syntax.format import format_source
@@ -51,13 +52,17 @@ class Written:
 def write_net(graph: Graph) -> Written:
     """The .net source of `graph`, in the canonical layout, and its weights by state_dict key."""
     writer = _Writer()
+    definitions = ""
     try:
-        body = writer.series_parallel(graph)
+        output, pieces = writer.series_parallel(graph)
+        found, chain = fold(pieces, writer.groups)
+        definitions = "".join(f"block {b.name}({', '.join(b.params)}) {{\n{b.body}\n}}\n\n" for b in found)
+        body = f"{output} = {chain}"
     except NotSeriesParallel:
         writer = _Writer()
         body = writer.statements(graph)
     inputs = "\n".join(f"input {_name(n)}: [{', '.join(map(str, shape))}]" for n, shape in graph.inputs)
-    text = f"network {graph.name}() {{\n{inputs}\n{body}\n}}\n"
+    text = f"{definitions}network {graph.name}() {{\n{inputs}\n{body}\n}}\n"
     return Written(format_source(text), writer.weights)
 
 
@@ -69,10 +74,12 @@ def _name(tensor: str) -> str:
 class _Writer:
     def __init__(self) -> None:
         self.weights: dict[str, Any] = {}
+        self.groups = Groups()
 
     # ---- series-parallel: one chain ------------------------------------------------
 
-    def series_parallel(self, graph: Graph) -> str:
+    def series_parallel(self, graph: Graph) -> tuple[str, list[str]]:
+        """`output NAME` and the steps of its chain, from the graph's one input."""
         if len(graph.inputs) != 1 or len(graph.outputs) != 1:
             raise NotSeriesParallel
         made = {s.output: s for s in graph.steps}
@@ -86,8 +93,7 @@ class _Writer:
         if len(used) != len(graph.steps):
             raise NotSeriesParallel
         out = _name(public)
-        chain = self.chain(items, "", out)
-        return f"output {out} = {' -> '.join([start] + chain)}"
+        return f"output {out}", [start] + self.chain(items, "", out)
 
     def chain(self, items: list[Item], scope: str, numbering: str, taken: set[str] | None = None) -> list[str]:
         """The step texts of `items` in a chain whose labels land in `scope` and whose
@@ -95,17 +101,16 @@ class _Writer:
         the scope already holds (`taken`) is labelled instead."""
         runs = _runs(items, scope)
         taken = (taken or set()) | {head for _, head in runs if head is not None}
-        clash = numbering != scope and numbering.startswith(f"{scope}.") \
-            and numbering[len(scope) + 1:].split(".")[0] in taken if scope else numbering.split(".")[0] in taken
+        clash = _head(numbering, scope) in taken  # numbering under a name a label holds
         texts: list[str] = []
         for run, head in runs:
-            position = len(texts)
+            position = len(texts) if len(runs) > 1 else None  # one step in parentheses is not numbered
             if head is not None:
                 texts.append(self.group(run, head, _join_path(scope, head), position, numbering))
-            elif clash or (scope == numbering and str(position) in taken):  # a name a label holds
-                texts.append(self.renamed(run[0], scope, position, taken))
+            elif clash or (scope == numbering and str(len(texts)) in taken):  # a name a label holds
+                texts.append(self.renamed(run[0], scope, len(texts), taken))
             else:
-                texts.append(self.plain(run[0], scope, _join_path(numbering, str(position))))
+                texts.append(self.plain(run[0], scope, _join_path(numbering, str(len(texts)))))
         return texts
 
     def renamed(self, item: Item, scope: str, position: int, taken: set[str]) -> str:
@@ -117,13 +122,14 @@ class _Writer:
             else f"{label}: {self.combine(item, path, path)}"
         return text
 
-    def group(self, items: list[Item], head: str, path: str, position: int, numbering: str) -> str:
+    def group(self, items: list[Item], head: str, path: str, position: int | None, numbering: str) -> str:
         only = items[0] if len(items) == 1 else None
+        numbered = position is not None and _join_path(numbering, str(position)) == path
         if isinstance(only, Leaf) and _path(only) == path:
-            return self.leaf(only.step, path, head, numbered=_join_path(numbering, str(position)) == path)
+            return self.leaf(only.step, path, head, numbered=numbered)
         if isinstance(only, Combine) and _path(only) == path:
             return f"{_label(head)}: {self.combine(only, path, path)}"
-        return f"{_label(head)}: ({' -> '.join(self.chain(items, path, path))})"
+        return self.groups.add(Group(_label(head), path, self.chain(items, path, path), numbered))
 
     def plain(self, item: Item, scope: str, number: str) -> str:
         if isinstance(item, Leaf):
@@ -251,7 +257,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _label(name: str) -> str:
-    return name if _IDENTIFIER.fullmatch(name) else json.dumps(name)
+    return name if _IDENTIFIER.fullmatch(name) and name not in RESERVED else json.dumps(name)
 
 
 def _call(step: Step) -> str:
