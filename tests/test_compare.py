@@ -91,7 +91,7 @@ def test_chart_places_bubbles_by_macs_accuracy_and_params(tmp_path, capsys):
     assert all(f">{name}<" in svg for name in NETS)  # labels stay text
     bubbles = _bubbles(svg)
     assert len(bubbles) == 4
-    (x0, y0, r0), (x1, y1, r1) = bubbles[0], bubbles[1]
+    (x0, y0, r0), (x1, y1, _) = bubbles[0], bubbles[1]
     for (x, y, r), row in zip(bubbles, rows):
         # x is log(MACs), y is accuracy (down the page), area is params: each against the first two bubbles
         expected_x = math.log(row["macs"] / rows[0]["macs"]) / math.log(rows[1]["macs"] / rows[0]["macs"])

@@ -56,14 +56,19 @@ def weighted_depth(analysis: Analysis) -> int:
 
 def measure(target: str, accuracies: dict[str, float] | None = None) -> Entry:
     """Compiles `target` (a preset name, a .net path, or `path.net:network`) and reads its figures."""
-    from netdsl.model import load
-
-    path, net = _split(target)
-    model = load(path, net)
+    model = load_target(target)
     analysis, totals = model.analysis, model.analysis.totals
     accuracy, origin = _accuracy(model.name, model.source, target, accuracies or {})
     return Entry(model.name, str(model.source), totals.params, totals.macs, totals.flops, totals.activations,
                  analysis.peak_activations, weighted_depth(analysis), accuracy, origin)
+
+
+def load_target(target: str):
+    """The model a NET argument names: a preset, a .net path, or `path.net:network`."""
+    from netdsl.model import load
+
+    path, net = _split(target)
+    return load(path, net)
 
 
 def _split(target: str) -> tuple[str, str | None]:

@@ -17,9 +17,11 @@ from rich.text import Text
 
 from netdsl.views.graphview import Box, GraphView
 from netdsl.views.graphviz_view import Heat
+from netdsl.views.table import count
 from netdsl.views.units import shape_text
 
 COL, ROW = 0.1, 0.2  # inches per terminal cell
+GAP = 3  # columns between the parts of a wrapped drawing
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 _LINES = {UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "─", LEFT | RIGHT: "─",
           DOWN | RIGHT: "╭", DOWN | LEFT: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
@@ -36,7 +38,7 @@ class LayoutError(Exception):
 @dataclass(frozen=True)
 class Placed:
     box: Box
-    lines: tuple[str, str]
+    lines: tuple[str, ...]
     row: int
     col: int
     height: int
@@ -57,12 +59,15 @@ class Drawing:
     width: int
 
 
-def box_lines(view: GraphView, box: Box) -> tuple[str, str]:
-    """Two lines per box: its name below the drawn scope, and what it is."""
+def box_lines(view: GraphView, box: Box) -> tuple[str, ...]:
+    """A box's text: its name below the drawn scope, what it is and its shape, and its cost if any."""
     prefix = view.root + "." if view.root else ""
     name = box.title[len(prefix):] if box.title.startswith(prefix) and box.kind != "stub" else box.title
     kind = box.op if box.kind != "output" else "output"
-    return name + (" ▸" if box.kind == "folded" else ""), f"{kind} · {shape_text(box.shape)}"
+    lines = (name + (" ▸" if box.kind == "folded" else ""), f"{kind} · {shape_text(box.shape)}")
+    if box.kind in ("layer", "folded") and (box.cost.params or box.cost.macs):
+        lines += (f"{count(box.cost.params)} params · {count(box.cost.macs)} MACs",)
+    return lines
 
 
 def layout(view: GraphView) -> Drawing:
@@ -80,18 +85,18 @@ def layout(view: GraphView) -> Drawing:
     return _read_plain(plain, {v: k for k, v in ids.items()}, view, sizes)
 
 
-def _dot_source(view: GraphView, ids: dict[str, str], sizes: dict[str, tuple[str, str]]) -> str:
+def _dot_source(view: GraphView, ids: dict[str, str], sizes: dict[str, tuple[str, ...]]) -> str:
     out = ["digraph { nodesep=0.3; ranksep=0.6; splines=true;",
            "node [shape=box fixedsize=true label=\"\"];"]
     for box_id, lines in sizes.items():
         width = (max(len(line) for line in lines) + 4) * COL
-        out.append(f"{ids[box_id]} [width={width:.2f} height={4 * ROW:.2f}];")
+        out.append(f"{ids[box_id]} [width={width:.2f} height={(len(lines) + 2) * ROW:.2f}];")
     out.extend(f"{ids[link.tail]} -> {ids[link.head]};" for link in view.links)
     out.append("}")
     return "\n".join(out)
 
 
-def _read_plain(plain: str, names: dict[str, str], view: GraphView, sizes: dict[str, tuple[str, str]]
+def _read_plain(plain: str, names: dict[str, str], view: GraphView, sizes: dict[str, tuple[str, ...]]
                 ) -> Drawing:
     height_in = 0.0
     boxes: dict[str, Placed] = {}
@@ -104,8 +109,9 @@ def _read_plain(plain: str, names: dict[str, str], view: GraphView, sizes: dict[
             box_id, lines = names[parts[1]], sizes[names[parts[1]]]
             width = max(len(text) for text in lines) + 4
             col = round(float(parts[2]) / COL - width / 2)
-            row = round((height_in - float(parts[3])) / ROW - 2)
-            boxes[box_id] = Placed(view.boxes[box_id], lines, row, col, 4, width)
+            height = len(lines) + 2
+            row = round((height_in - float(parts[3])) / ROW - height / 2)
+            boxes[box_id] = Placed(view.boxes[box_id], lines, row, col, height, width)
         elif parts[0] == "edge":
             count = int(parts[3])
             points = [(float(parts[4 + 2 * i]), float(parts[5 + 2 * i])) for i in range(count)]
@@ -200,3 +206,35 @@ def _paint_box(grid: list[list[str]], styles: list[list[Style | None]], placed: 
             if 0 <= row < len(grid) and 0 <= col < len(grid[0]):
                 grid[row][col] = char
                 styles[row][col] = style
+
+
+def wrap(drawing: Drawing, text: Text, height: int, width: int) -> Text:
+    """A drawing taller than the pane, and narrow enough for several side by side, cut between boxes
+    into columns read left to right: a long chain fills the pane's width instead of a third of it."""
+    if drawing.height <= height or drawing.width * 2 + GAP > width:
+        return text
+    lines = text.split("\n", allow_blank=True)[:drawing.height]
+    busy = {row for p in drawing.boxes.values() for row in range(p.row, p.row + p.height)}
+    target = max(height, -(-drawing.height // (width // (drawing.width + GAP))))
+    segments, start = [], 0
+    while start < drawing.height:
+        end = _cut(start, min(start + target, drawing.height), drawing.height, busy)
+        segments.append(lines[start:end])
+        start = end
+    out = Text(no_wrap=True, overflow="crop")
+    for i in range(max(len(segment) for segment in segments)):
+        for j, segment in enumerate(segments):
+            line = segment[i] if i < len(segment) else Text("")
+            out.append(" " * GAP if j else "")
+            out.append_text(line)
+            out.append(" " * (drawing.width - line.cell_len))
+        out.append("\n")
+    return out
+
+
+def _cut(start: int, end: int, bottom: int, busy: set[int]) -> int:
+    """The row to end a column at: the last row at or above `end` that crosses no box, else the next."""
+    if end >= bottom:
+        return bottom
+    above = next((r for r in range(end, start, -1) if r not in busy), None)
+    return above if above is not None else next((r for r in range(end, bottom) if r not in busy), bottom)

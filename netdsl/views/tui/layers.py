@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import DataTable
 
 from netdsl.analysis.costs import Analysis, LayerCost
@@ -14,6 +13,7 @@ from netdsl.views.table import count
 from netdsl.views.units import human_bytes, shape_text
 
 BAR_WIDTH = 12
+MIN_FLEXIBLE = 8  # the narrowest the Layer and Op columns get
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -42,13 +42,17 @@ COLUMNS = (
 BY_KEY = {c.key: c for c in COLUMNS}
 
 
-class LayerTable(DataTable):
-    """Rows keyed by layer name; `s` cycles the sort column, `r` reverses, a click on a header sorts by it."""
+def clip(text: str, width: int, keep_end: bool = False) -> str:
+    """`text` in at most `width` cells, an ellipsis where it is cut; names keep their end (the part
+    that tells siblings apart), descriptions their start."""
+    if len(text) <= width:
+        return text
+    return "…" + text[len(text) - width + 1:] if keep_end else text[:width - 1] + "…"
 
-    BINDINGS = [
-        Binding("s", "next_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse"),
-    ]
+
+class LayerTable(DataTable):
+    """Rows keyed by layer name; `s` cycles the sort column, `r` reverses, a click on a header sorts by it.
+    Column widths are fitted to the pane so the Share column is never cut by the scrollbar."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -57,10 +61,8 @@ class LayerTable(DataTable):
         self.reverse = False
         self.query_text = ""
 
-    def on_mount(self) -> None:
-        for column in COLUMNS[1:]:
-            self.add_column(column.title, key=column.key)
-        self.add_column("Share", key="share")
+    def on_resize(self) -> None:
+        self._fill()
 
     def show(self, analysis: Analysis) -> None:
         self.analysis = analysis
@@ -109,15 +111,32 @@ class LayerTable(DataTable):
         selected = self._selected_key()
         share = BY_KEY[self.sort_key] if BY_KEY[self.sort_key].share else BY_KEY["macs"]
         total = sum(share.sort(lc) for lc in self.analysis.layers.values() if not lc.training_only) or 1
-        self.clear()
+        widths = self._widths()
+        self.clear(columns=True)
+        for column in COLUMNS[1:]:
+            self.add_column(column.title, key=column.key, width=widths[column.key])
+        self.add_column("Share", key="share", width=widths["share"])
         for lc in self._rows():
-            cells = [Text(c.cell(lc), style="dim" if lc.training_only else "") for c in COLUMNS[1:]]
+            cells = [Text(clip(c.cell(lc), widths[c.key], keep_end=c.key == "name"),
+                          style="dim" if lc.training_only else "") for c in COLUMNS[1:]]
             self.add_row(*cells, _bar(share.sort(lc) / total), key=lc.node.name)
         arrow = "↑" if (BY_KEY[self.sort_key].descending == self.reverse) else "↓"
         self.border_title = (f"Layers · sorted by {BY_KEY[self.sort_key].title} {arrow}"
                              f" · share of {share.title}" + (f" · /{self.query_text}" if self.query_text else ""))
         if selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected))
+
+    def _widths(self) -> dict[str, int]:
+        """Each column's natural width; Layer and Op give way when the pane is too narrow for all."""
+        layers = self.analysis.layers.values()
+        widths = {c.key: max([len(c.title), *(len(c.cell(lc)) for lc in layers)]) for c in COLUMNS[1:]}
+        widths["share"] = BAR_WIDTH + 7
+        room = self.scrollable_content_region.width - 2 * self.cell_padding * len(widths)
+        flexible = room - sum(w for k, w in widths.items() if k not in ("name", "op"))
+        if room > 0 and widths["name"] + widths["op"] > flexible:
+            widths["op"] = min(widths["op"], max(MIN_FLEXIBLE, flexible * 2 // 5))
+            widths["name"] = max(MIN_FLEXIBLE, flexible - widths["op"])
+        return widths
 
     def _selected_key(self) -> str | None:
         if not self.row_count:

@@ -7,12 +7,15 @@ diagnostics, so the UI can show them next to the graph it keeps showing.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netdsl.diagnostics import CompileError, Diagnostic, SourceCache, render
 from netdsl.model import Model, load
+
+_DECLARED = re.compile(r"^\s*network\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 
 @dataclass
@@ -24,12 +27,15 @@ class Session:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # the text each span of `model` points into
     stamps: dict[str, int] = field(default_factory=dict)
+    known: list[str] = field(default_factory=list)  # the file's networks at the last good compile
+    renamed: tuple[str, str] | None = None  # (old, new) when the last compile followed a rename
 
     def compile(self) -> bool:
         """Recompiles from disk; True when it gave a new model."""
         self.stamps = self._read_stamps(self.watched())
+        self.renamed = None
         try:
-            model = load(self.path, self.net, **self.overrides)
+            model = self._load()
         except CompileError as err:
             self.diagnostics = err.diagnostics
             return False
@@ -38,9 +44,23 @@ class Session:
                                            " please report it", None)]
             return False
         self.model, self.diagnostics = model, []
+        self.known = declared(_read(str(self.path)))
         self.sources = {p: _read(p) for p in self._span_paths(model)}
         self.stamps = self._read_stamps(self.watched())
         return True
+
+    def _load(self) -> Model:
+        """Loads the network; one renamed in the file (the same place in the list of networks, a new
+        name) is followed instead of reported as missing."""
+        try:
+            return load(self.path, self.net, **self.overrides)
+        except CompileError:
+            names = declared(_read(str(self.path)))
+            if not self.net or self.net in names or self.net not in self.known or len(names) != len(self.known):
+                raise
+            self.renamed = (self.net, names[self.known.index(self.net)])
+            self.net = self.renamed[1]
+            return load(self.path, self.net, **self.overrides)
 
     def watched(self) -> list[str]:
         """The file and every file the last good model drew from (imports)."""
@@ -79,6 +99,11 @@ class Session:
             except OSError:
                 stamps[path] = -1
         return stamps
+
+
+def declared(text: str) -> list[str]:
+    """The networks and presets a file declares, in order: a line scan, cheap on every reload."""
+    return _DECLARED.findall(text)
 
 
 def _read(path: str) -> str:

@@ -1,4 +1,9 @@
-"""The network as a collapsible tree: scopes (blocks, groups) → layers, with shape and costs per row."""
+"""The network as a collapsible tree: scopes (blocks, groups) → layers, with op, shape and costs per row.
+
+Rows are named by their full path (`layer1.0.conv1`, as the layer table and
+PyTorch's state_dict name them), cut from the left when long, so the end that
+tells siblings apart always shows; `header()` titles the columns.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from netdsl.analysis.costs import Analysis, Cost
-from netdsl.views.units import human, shape_text
+from netdsl.views.table import count
+from netdsl.views.tui.layers import clip
+from netdsl.views.units import shape_text
 
 NAME_WIDTH = 34
+OP_WIDTH = 10
+SHAPE_WIDTH = 12
 GUIDE = 4  # Textual's default indent per level
 
 
@@ -20,8 +29,6 @@ class NetworkTree(Tree[str]):
     BINDINGS = [
         Binding("right", "expand_node", "Expand", show=False),
         Binding("left", "collapse_node", "Collapse", show=False),
-        Binding("E", "expand_all", "Expand all"),
-        Binding("C", "collapse_all", "Collapse all"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -41,12 +48,12 @@ class NetworkTree(Tree[str]):
             parent = self.root
             for level, scope in enumerate(net.scope_chain(lc.node.scope), start=1):
                 if scope.path not in self._by_name:
-                    label = _row(scope.path.rsplit(".", 1)[-1], level, analysis.scope_shapes[scope.path],
+                    label = _row(scope.path, level, analysis.scope_shapes[scope.path],
                                  analysis.scopes[scope.path], bold=True, op=scope.title)
                     self._by_name[scope.path] = parent.add(label, data=scope.path)
                 parent = self._by_name[scope.path]
             level = len(net.scope_chain(lc.node.scope)) + 1
-            label = _row(lc.node.name.rsplit(".", 1)[-1], level, lc.node.shape, lc.cost, dim=lc.training_only,
+            label = _row(lc.node.name, level, lc.node.shape, lc.cost, dim=lc.training_only,
                          op=lc.node.op)
             self._by_name[lc.node.name] = parent.add_leaf(label, data=lc.node.name)
         self.root.expand()
@@ -92,13 +99,19 @@ class NetworkTree(Tree[str]):
             child.collapse_all()
 
 
+def header() -> Text:
+    """Column titles aligned with the rows below them."""
+    text = Text(" " + "Name".ljust(NAME_WIDTH - 1), style="bold")
+    text.append(f" {'Op':<{OP_WIDTH}} {'Output':>{SHAPE_WIDTH}} {'Params':>7} {'MACs':>7}", style="bold")
+    return text
+
+
 def _row(name: str, level: int, shape: tuple[int, ...], cost: Cost, *, bold: bool = False, dim: bool = False,
          op: str = "") -> Text:
     width = max(8, NAME_WIDTH - GUIDE * level - (2 if bold else 0))  # "▶ " before an expandable row
-    title = name if len(name) <= width else name[:width - 1] + "…"
-    text = Text(title.ljust(width), style="bold" if bold else ("dim" if dim else ""))
-    text.append(f" {op[:10]:<10}", style="cyan" if bold else "dim cyan")
-    text.append(f" {shape_text(shape):>12}")
-    text.append(f" {human(cost.params) if cost.params else '–':>7}", style="green")
-    text.append(f" {human(cost.macs) if cost.macs else '–':>7}", style="yellow")
+    text = Text(clip(name, width, keep_end=True).ljust(width), style="bold" if bold else ("dim" if dim else ""))
+    text.append(f" {clip(op, OP_WIDTH):<{OP_WIDTH}}", style="cyan" if bold else "dim cyan")
+    text.append(f" {clip(shape_text(shape), SHAPE_WIDTH, keep_end=True):>{SHAPE_WIDTH}}")
+    text.append(f" {count(cost.params):>7}", style="green")
+    text.append(f" {count(cost.macs):>7}", style="yellow")
     return text
