@@ -210,6 +210,16 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return run(args, load_model(args))
 
 
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    """An ONNX model as a .net file, with its weights as .safetensors beside it."""
+    from netdsl.frontends.importer import write_import
+
+    net, weights = write_import(args.file, args.output)
+    print(f"wrote {net}" + (f" and {weights}" if weights else ""))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netdsl", description="Describe neural networks as graphs; get shapes, costs, PyTorch and ONNX.",
@@ -280,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     from netdsl.views.compare import add_parser
 
     add_parser(sub)
+
+    p = sub.add_parser("import", help="an ONNX model as a .net file (and its weights)",
+                       epilog="example: netdsl import resnet50.onnx -o resnet50.net")
+    p.add_argument("file", metavar="FILE.onnx")
+    p.add_argument("-o", "--output", metavar="OUT.net", help="where to write (default: FILE.net beside FILE)")
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",
                        epilog="examples: netdsl tui nets/googlenet.net --net googlenet_paper\n"
