@@ -45,22 +45,27 @@ def _torch(s: Site):
                  ("groups", s["groups"], 1), ("bias", s["bias"], True)))
 
 
-def _onnx(g, s: Site):
-    inputs = [s.names[0], g.weight("weight")] + ([g.weight("bias")] if s["bias"] else [])
-    g.op("Conv", inputs, g.out, kernel_shape=list(s["kernel"]), strides=list(s["stride"]),
-         pads=list(s["pad"]) * 2, dilations=list(s["dilation"]), group=s["groups"])
+def _onnx(op_type: str):
+    """ONNX's Conv or ConvTranspose with the site's geometry (and output padding, for the transpose)."""
+    def lower(g, s: Site):
+        inputs = [s.names[0], g.weight("weight")] + ([g.weight("bias")] if s["bias"] else [])
+        extra = {"output_padding": list(s["output_pad"])} if "output_pad" in s.args else {}
+        g.op(op_type, inputs, g.out, kernel_shape=list(s["kernel"]), strides=list(s["stride"]),
+             pads=list(s["pad"]) * 2, dilations=list(s["dilation"]), group=s["groups"], **extra)
+    return lower
 
+
+_GEOMETRY = (Param("out", "int", minimum=1), Param("kernel", "spatial", minimum=1),
+             Param("stride", "spatial", 1, minimum=1), Param("pad", "spatial", 0, minimum=0))
+_GROUPING = (Param("dilation", "spatial", 1, minimum=1), Param("groups", "int", 1, minimum=1),
+             Param("bias", "bool", True))
 
 CONV = Op(
     "conv", "convolution over the spatial axes (1-D, 2-D or 3-D by the input):"
             " conv(out, kernel, stride=1, pad=0, dilation=1, groups=1, bias=true)",
-    params=(Param("out", "int", minimum=1), Param("kernel", "spatial", minimum=1),
-            Param("stride", "spatial", 1, minimum=1), Param("pad", "spatial", 0, minimum=0),
-            Param("dilation", "spatial", 1, minimum=1), Param("groups", "int", 1, minimum=1),
-            Param("bias", "bool", True)),
-    shape=_shape, weights=_weights, macs=_macs,
+    params=_GEOMETRY + _GROUPING, shape=_shape, weights=_weights, macs=_macs,
     window=lambda s: Window(s["kernel"], s["stride"], s["dilation"]),
-    describe=_describe, torch_module=_torch, onnx=_onnx,
+    describe=_describe, torch_module=_torch, onnx=_onnx("Conv"),
 )
 
 
@@ -86,23 +91,12 @@ def _transpose_torch(s: Site):
                  ("groups", s["groups"], 1), ("bias", s["bias"], True), ("dilation", s["dilation"], 1)))
 
 
-def _transpose_onnx(g, s: Site):
-    inputs = [s.names[0], g.weight("weight")] + ([g.weight("bias")] if s["bias"] else [])
-    g.op("ConvTranspose", inputs, g.out, kernel_shape=list(s["kernel"]), strides=list(s["stride"]),
-         pads=list(s["pad"]) * 2, output_padding=list(s["output_pad"]), dilations=list(s["dilation"]),
-         group=s["groups"])
-
-
 CONV_TRANSPOSE = Op(
     "conv_transpose", "transposed convolution (learned upsampling, nn.ConvTranspose1d/2d/3d): conv_transpose(out,"
                       " kernel, stride=1, pad=0, output_pad=0, dilation=1, groups=1, bias=true)",
-    params=(Param("out", "int", minimum=1), Param("kernel", "spatial", minimum=1),
-            Param("stride", "spatial", 1, minimum=1), Param("pad", "spatial", 0, minimum=0),
-            Param("output_pad", "spatial", 0, minimum=0), Param("dilation", "spatial", 1, minimum=1),
-            Param("groups", "int", 1, minimum=1), Param("bias", "bool", True)),
-    shape=_transpose_shape,
+    params=_GEOMETRY + (Param("output_pad", "spatial", 0, minimum=0),) + _GROUPING, shape=_transpose_shape,
     weights=lambda s: {"weight": (s.x[0], s["out"] // s["groups"], *s["kernel"]),
                        **({"bias": (s["out"],)} if s["bias"] else {})},
     macs=lambda s: numel(s.x) * (s["out"] // s["groups"]) * numel(s["kernel"]),
-    describe=_describe, torch_module=_transpose_torch, onnx=_transpose_onnx,
+    describe=_describe, torch_module=_transpose_torch, onnx=_onnx("ConvTranspose"),
 )

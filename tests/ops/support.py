@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import netdsl
+from netdsl.diagnostics import Diagnostic
 from netdsl.backends.verify import compare, onnx_outputs, random_inputs, torch_outputs
 
 TOLERANCE = 1e-5
@@ -22,6 +24,13 @@ def compile_net(tmp_path: Path, text: str) -> netdsl.Model:
     path = tmp_path / "n.net"
     path.write_text(text)
     return netdsl.load(path)
+
+
+def first_error(tmp_path: Path, text: str) -> Diagnostic:
+    """The first diagnostic of a network that must not compile."""
+    with pytest.raises(netdsl.CompileError) as err:
+        compile_net(tmp_path, text)
+    return err.value.diagnostics[0]
 
 
 def run_torch_and_onnx(model: netdsl.Model, batch: int = 2, seed: int = 0, opset: int = 17,

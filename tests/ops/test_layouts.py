@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from netdsl import CompileError
 from netdsl.views.units import shape_text
-from tests.ops.support import compile_net, net, run_torch_and_onnx, same_as_reference
+from tests.ops.support import compile_net, first_error, net, run_torch_and_onnx, same_as_reference
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -44,16 +43,12 @@ def test_layout_is_inferred_from_the_rank_and_named_with_as(tmp_path):
     ("input x: [1, 2, 3, 4, 5, 6, 7]", "an input shape is a list of 1 to 6 positive integers"),
 ])
 def test_bad_layouts_are_located(tmp_path, declaration, message):
-    with pytest.raises(CompileError) as err:
-        compile_net(tmp_path, f"network n() {{\n    {declaration}\n    output y = x -> relu\n}}\n")
-    assert message in err.value.diagnostics[0].message
-    assert err.value.diagnostics[0].span.line == 2
+    diag = first_error(tmp_path, f"network n() {{\n    {declaration}\n    output y = x -> relu\n}}\n")
+    assert message in diag.message and diag.span.line == 2
 
 
 def test_unknown_axis_names_the_axes_there_are(tmp_path):
-    with pytest.raises(CompileError) as err:
-        compile_net(tmp_path, net("[197, 768]", "linear(x.c)", "n, d"))
-    diag = err.value.diagnostics[0]
+    diag = first_error(tmp_path, net("[197, 768]", "linear(x.c)", "n, d"))
     assert diag.message == "a tensor has no attribute `c`"
     assert ".n, .d" in diag.hint
 
@@ -105,16 +100,12 @@ def test_pools_of_any_rank_equal_pytorch(tmp_path, shape, chain, out, reference)
 
 
 def test_per_axis_arguments_count_the_spatial_axes(tmp_path):
-    with pytest.raises(CompileError) as err:
-        compile_net(tmp_path, net("[3, 8, 8, 8]", "conv(4, [3, 3])"))
-    assert err.value.diagnostics[0].message == \
+    assert first_error(tmp_path, net("[3, 8, 8, 8]", "conv(4, [3, 3])")).message == \
         "conv: `kernel` must be an integer or [depth, height, width], not a list of 2"
 
 
 def test_conv_on_tokens_is_refused_in_the_users_terms(tmp_path):
-    with pytest.raises(CompileError) as err:
-        compile_net(tmp_path, net("[197, 768]", "conv(4, 3)", "n, d"))
-    assert err.value.diagnostics[0].message == \
+    assert first_error(tmp_path, net("[197, 768]", "conv(4, 3)", "n, d")).message == \
         "conv needs a C×L, C×H×W or C×D×H×W input, but its input is 197×768 (n, d)"
 
 
