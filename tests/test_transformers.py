@@ -23,6 +23,9 @@ PUBLISHED = {
     "swin_t": (28_288_354, 4.491, None),
     "swin_s": (49_606_258, 8.741, None),
     "swin_b": (87_768_224, 15.431, None),
+    "swin3d_t": (28_158_070, 43.882, None),  # Kinetics-400, 16×224×224 clips
+    "swin3d_s": (49_816_678, 82.841, None),
+    "swin3d_b": (88_048_984, 140.667, None),
 }
 # weights at other resolutions: the position embedding grows with the tokens
 PUBLISHED_AT = {
@@ -137,11 +140,22 @@ def test_swin_t_layers():
     layers = _model("swin_t").analysis.layers
     assert layers["features.0.2"].node.shape == (56, 56, 96)
     assert layers["features.1.0.attn.qkv"].node.shape == (64, 49, 288)
-    assert [lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"] == [3, 3, 3, 3, 3]
+    assert [lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"] == [(3, 3)] * 5
     assert layers["features.7.1.attn.relative_position_index"].node.shape == (2401,)
     assert sum(lc.cost.buffers for lc in layers.values()) == 12 * 2401
     # attention's two products in a window: 49² scores × 32 per head, 64 windows, 3 heads
     assert [lc.cost.macs for lc in layers.values() if lc.node.op == "matmul"][:2] == [64 * 3 * 49 * 49 * 32] * 2
+
+
+def test_swin3d_t_layers():
+    """Video: 2×4×4 patches of 16×224×224 make 8×56×56 tokens of 96; 8×7×7 windows of 392 tokens, the
+    time axis never shifted (its 8 frames are one window); the S×S index buffer as torchvision's."""
+    layers = _model("swin3d_t").analysis.layers
+    assert layers["patch_embed.norm"].node.shape == (8, 56, 56, 96)
+    assert layers["features.0.0.attn.qkv"].node.shape == (64, 392, 288)
+    assert {lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"} == {(0, 3, 3)}
+    assert layers["features.0.0.attn.relative_position_index"].node.shape == (392, 392)
+    assert layers["features.0.0.attn.relative_position_bias_table"].node.shape == (15 * 13 * 13, 3)
 
 
 @pytest.mark.slow

@@ -63,7 +63,9 @@ def camel(name: str) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]:
+    """A constructor argument; a plain pair of equal sizes is written once (`3`, not `(3, 3)`), but not
+    a tuple that renders itself (a parameter's `torch.empty(65, 65)`)."""
+    if type(value) is tuple and len(value) == 2 and value[0] == value[1]:
         return literal(value[0])
     return literal(value)
 

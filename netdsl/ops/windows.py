@@ -1,15 +1,18 @@
-"""Window ops for local attention (Swin): roll a channels-last map, cut it into windows of
-tokens and put it back, and the relative-position bias and shift mask added to the scores.
+"""Window ops for local attention (Swin, Video Swin): roll a channels-last map, cut it into windows
+of tokens and put it back, and the relative-position bias and shift mask added to the scores.
 
-A map here is H×W×C with the features last (after `permute("h", "w", "c")`); its windows are
-nW×S×C, nW = (H/s)·(W/s) windows of S = s² tokens, in torchvision's order. The scores of
-window attention are nW×heads×S×S. `position_index(s)` is the buffer torchvision keeps as
+A map here has its features last, H×W×C or T×H×W×C (after `permute("h", "w", "c")`); its
+windows are nW×S×C: nW windows of S tokens (the window's volume), in torchvision's order. A
+window size is one integer for every axis or a list of one per axis (`[8, 7, 7]`). The scores of
+window attention are nW×heads×S×S. `position_index(size)` is the buffer torchvision keeps as
 `relative_position_index`: for each pair of tokens of a window, the row of the bias table
-(`param([(2s − 1)², heads])`) that holds their bias. Data movement is free; the bias and the
-mask cost one FLOP per score.
+(`param([(2s − 1)², heads])`, (2t − 1)(2h − 1)(2w − 1) rows in 3-D) that holds their bias. Data
+movement is free; the bias and the mask cost one FLOP per score.
 """
 
 from __future__ import annotations
+
+import math
 
 from netdsl.ops.base import Ctor, Op, Param, ShapeError, Site, axis_indices, fmt_shape, numel
 from netdsl.ops.layout import channels_first
@@ -49,66 +52,93 @@ ROLL = Op(
 )
 
 
-def _map(op: str, s: Site) -> tuple[int, int, int]:
-    if len(s.x) != 3 or channels_first(s.x_axes):
-        raise ShapeError(f"{op} needs a channels-last map (h, w, c), but its input is {fmt_shape(s.x)}"
+def _per_axis(values: tuple[int, ...], n: int) -> tuple[int, ...]:
+    """One value for every one of n axes: a single value repeats (an integer argument arrives as one
+    value per spatial axis of the input, however many the map has)."""
+    return (values[0],) * n if len(set(values)) == 1 else tuple(values)
+
+
+def _cut(op: str, s: Site, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """The window size per axis of a map of `sizes`, checked to divide it."""
+    window = _per_axis(s["size"], len(sizes))
+    if len(window) != len(sizes) or any(n % w for n, w in zip(sizes, window)):
+        raise ShapeError(f"{op}: a {fmt_shape(sizes)} map does not divide into windows of {fmt_shape(window)}")
+    return window
+
+
+def _map(op: str, s: Site) -> tuple[int, ...]:
+    if len(s.x) not in (3, 4) or channels_first(s.x_axes):
+        raise ShapeError(f"{op} needs a channels-last map (h, w, c or t, h, w, c), but its input is {fmt_shape(s.x)}"
                          f" ({', '.join(s.x_axes)}): permute(\"h\", \"w\", \"c\") first")
-    h, w, c = s.x
-    size = s["size"]
-    if h % size or w % size:
-        raise ShapeError(f"{op}: a {h}×{w} map does not divide into windows of {size}×{size}")
-    return h, w, c
+    return s.x[:-1]
 
 
 def _windows_shape(s: Site):
-    h, w, c = _map("windows", s)
-    size = s["size"]
-    return ((h // size) * (w // size), size * size, c)
+    sizes = _map("windows", s)
+    window = _cut("windows", s, sizes)
+    return (numel(sizes) // numel(window), numel(window), s.x[-1])
 
 
-def _window_order(g, x: str, before: list[int], after: list[int]) -> None:
-    """Reshape to (batch, rows, cols, s, s, C)-like blocks, swap the middle axes, reshape back."""
-    split = g.op("Reshape", [x, g.const([0, *before], "int64")])
-    swapped = g.op("Transpose", [split], perm=[0, 1, 3, 2, 4, 5])
-    g.op("Reshape", [swapped, g.const([0, *after], "int64")], g.out)
+def _order(k: int, windows_first: bool) -> list[int]:
+    """The permutation between a map viewed as (batch, n0, s0, n1, s1, …, C) and its windows viewed as
+    (batch, n0, n1, …, s0, s1, …, C), for k window axes; torchvision's for both directions."""
+    if windows_first:
+        return [0, *(v for i in range(k) for v in (1 + i, 1 + k + i)), 2 * k + 1]
+    return [0, *range(1, 2 * k, 2), *range(2, 2 * k + 1, 2), 2 * k + 1]
 
 
 def _split(s: Site, windows_first: bool) -> list[int]:
-    """The five axes (besides batch) between which the partitions permute: rows, s, cols, s, C of the
-    map, or rows, cols, s, s, C of its windows."""
-    size = s["size"]
-    h, w, c = s.out if windows_first else s.x
-    return [h // size, w // size, size, size, c] if windows_first else [h // size, size, w // size, size, c]
+    """The axes (besides batch) between which the partitions permute: n0, s0, n1, s1, …, C of the map,
+    or n0, n1, …, s0, s1, …, C of its windows."""
+    spatial = (s.out if windows_first else s.x)[:-1]
+    window = _per_axis(s["size"], len(spatial))
+    counts = [n // w for n, w in zip(spatial, window)]
+    if windows_first:
+        return [*counts, *window, s.x[-1]]
+    return [*(v for pair in zip(counts, window) for v in pair), s.x[-1]]
 
 
-def _reorder_torch(x: str, before: list[int], after: tuple[int, ...]) -> str:
-    """torchvision's view → permute(0, 1, 3, 2, 4, 5) → reshape, with the batch axis first."""
-    return (f"{x}.reshape(-1, {', '.join(map(str, before))}).permute(0, 1, 3, 2, 4, 5)"
-            f".reshape(-1, {', '.join(map(str, after))})")
+def _reorder_torch(s: Site, windows_first: bool) -> str:
+    """torchvision's view → permute → reshape, with the batch axis first."""
+    before, k = _split(s, windows_first), len(s.out if windows_first else s.x) - 1
+    return (f"{s.names[0]}.reshape(-1, {', '.join(map(str, before))}).permute{tuple(_order(k, windows_first))}"
+            f".reshape(-1, {', '.join(map(str, s.out))})")
 
+
+def _reorder_onnx(g, s: Site, windows_first: bool) -> None:
+    k = len(s.out if windows_first else s.x) - 1
+    split = g.op("Reshape", [s.names[0], g.const([0, *_split(s, windows_first)], "int64")])
+    swapped = g.op("Transpose", [split], perm=_order(k, windows_first))
+    g.op("Reshape", [swapped, g.const([0, *s.out], "int64")], g.out)
+
+
+_SIZE = Param("size", "spatial", minimum=1)
 
 WINDOWS = Op(
-    "windows", "cuts an H×W×C map into windows of size×size tokens: nW×S×C (Swin's window partition)",
-    params=(Param("size", "int", minimum=1),), shape=_windows_shape, axes=lambda s: ("win", "n", "d"),
-    describe=lambda s: f"{s['size']}×{s['size']}, {s.out[0]} windows",
-    torch_call=lambda s: _reorder_torch(s.names[0], _split(s, False), s.out),
-    onnx=lambda g, s: _window_order(g, s.names[0], _split(s, False), list(s.out)),
+    "windows", "cuts a channels-last map (H×W×C, T×H×W×C) into windows of tokens, nW×S×C: windows(size), an"
+               " integer or one per axis (Swin's window partition)",
+    params=(_SIZE,), shape=_windows_shape, axes=lambda s: ("win", "n", "d"),
+    describe=lambda s: f"{fmt_shape(_per_axis(s['size'], len(s.x) - 1))}, {s.out[0]} windows",
+    torch_call=lambda s: _reorder_torch(s, False), onnx=lambda g, s: _reorder_onnx(g, s, False),
 )
 
 
 def _unwindows_shape(s: Site):
-    size, h, w = s["size"], s["height"], s["width"]
-    if len(s.x) != 3 or h % size or w % size or s.x[:2] != ((h // size) * (w // size), size * size):
-        raise ShapeError(f"unwindows: {fmt_shape(s.x)} is not the windows of size {size} of a {h}×{w} map")
-    return (h, w, s.x[2])
+    sizes = s["shape"]
+    window = _cut("unwindows", s, sizes)
+    if len(s.x) != 3 or s.x[:2] != (numel(sizes) // numel(window), numel(window)):
+        raise ShapeError(f"unwindows: {fmt_shape(s.x)} is not the windows of {fmt_shape(window)} of a"
+                         f" {fmt_shape(sizes)} map")
+    return (*sizes, s.x[2])
 
 
 UNWINDOWS = Op(
-    "unwindows", "puts windows back into the H×W×C map they were cut from: unwindows(size, height, width)",
-    params=(Param("size", "int", minimum=1), Param("height", "int", minimum=1), Param("width", "int", minimum=1)),
-    shape=_unwindows_shape, axes=lambda s: ("h", "w", "c"), describe=lambda s: f"{s['height']}×{s['width']}",
-    torch_call=lambda s: _reorder_torch(s.names[0], _split(s, True), s.out),
-    onnx=lambda g, s: _window_order(g, s.names[0], _split(s, True), list(s.out)),
+    "unwindows", "puts windows back into the map they were cut from: unwindows(size, shape), e.g."
+                 " unwindows(7, [56, 56])",
+    params=(_SIZE, Param("shape", "shape")), shape=_unwindows_shape,
+    axes=lambda s: ("h", "w", "c") if len(s.out) == 3 else ("t", "h", "w", "c"),
+    describe=lambda s: fmt_shape(s["shape"]),
+    torch_call=lambda s: _reorder_torch(s, True), onnx=lambda g, s: _reorder_onnx(g, s, True),
 )
 
 
@@ -119,25 +149,53 @@ class _LongTensor(tuple):
         return f"torch.empty({', '.join(str(int(d)) for d in self)}, dtype=torch.long)"
 
 
-def relative_index(size: int) -> list[int]:
-    """torchvision's relative_position_index, flattened: for tokens i, j of a size×size window,
-    (Δrow + size − 1)·(2·size − 1) + (Δcol + size − 1)."""
-    cells = [(r, c) for r in range(size) for c in range(size)]
-    return [(ri - rj + size - 1) * (2 * size - 1) + (ci - cj + size - 1) for ri, ci in cells for rj, cj in cells]
+def _window(s: Site) -> tuple[int, ...]:
+    """position_index's window: one size is a square 2-D window."""
+    return s["size"] * 2 if len(s["size"]) == 1 else s["size"]
+
+
+def relative_index(window: tuple[int, ...]) -> list[int]:
+    """torchvision's relative_position_index, flattened: for tokens i, j of the window, the offsets
+    Δₖ + sₖ − 1 on each axis, read as the digits of a number in bases (2sₖ − 1)."""
+    cells = [tuple(c) for c in _cells(window)]
+    out = []
+    for a in cells:
+        for b in cells:
+            row = 0
+            for ai, bi, size in zip(a, b, window):
+                row = row * (2 * size - 1) + ai - bi + size - 1
+            out.append(row)
+    return out
+
+
+def _cells(window: tuple[int, ...]):
+    if not window:
+        yield ()
+        return
+    for first in range(window[0]):
+        for rest in _cells(window[1:]):
+            yield (first, *rest)
+
+
+def _index_shape(s: Site):
+    if len(_window(s)) not in (2, 3):
+        raise ShapeError(f"position_index: a window of 2 or 3 axes, not {len(_window(s))}")
+    volume = numel(_window(s))
+    return (volume * volume,) if s["flat"] else (volume, volume)
 
 
 def _index_init(site: Site, key: str, shapes, rng):
     import numpy as np
 
-    return np.asarray(relative_index(site["size"]), np.int64)
+    return np.asarray(relative_index(_window(site)), np.int64).reshape(shapes[key])
 
 
 POSITION_INDEX = Op(
-    "position_index", "the relative-position index of a size×size window (a buffer, torchvision's"
-                      " relative_position_index): position_index(size)",
-    params=(Param("size", "int", minimum=1),), inputs=0, shape=lambda s: (s["size"] ** 4,),
-    buffers=lambda s: {"": (s["size"] ** 4,)}, init=_index_init, describe=lambda s: f"{s['size']}×{s['size']}",
-    torch_module=lambda s: Ctor("nn.Buffer", (("data", _LongTensor((s["size"] ** 4,))),)),
+    "position_index", "the relative-position index of a window (a buffer, torchvision's relative_position_index):"
+                      " position_index(size, flat=true); 2-D Swin's is flat (S²), Video Swin's S×S",
+    params=(_SIZE, Param("flat", "bool", True)), inputs=0, shape=_index_shape,
+    buffers=lambda s: {"": s.out}, init=_index_init, describe=lambda s: fmt_shape(_window(s)),
+    torch_module=lambda s: Ctor("nn.Buffer", (("data", _LongTensor(s.out)),)),
     torch_apply=lambda s, module: module, onnx=lambda g, s: g.weight(""),
 )
 
@@ -146,16 +204,17 @@ def _bias_shape(s: Site):
     scores, table, index = s.ins
     tokens = scores[-1] if len(scores) >= 3 else 0
     if len(scores) < 3 or scores[-2] != tokens or len(table) != 2 or table[1] != scores[-3] \
-            or index != (tokens * tokens,):
+            or numel(index) != tokens * tokens:
         raise ShapeError(f"relative_bias: scores {fmt_shape(scores)} (…×heads×S×S), table {fmt_shape(table)}"
-                         f" (rows×heads) and index {fmt_shape(index)} (S²) do not fit")
+                         f" (rows×heads) and index {fmt_shape(index)} (S² or S×S) do not fit")
     return scores
 
 
 def _bias_onnx(g, s: Site):
     scores, table, index = s.names
     tokens, heads = s.x[-1], s.ins[1][1]
-    rows = g.op("Reshape", [g.op("Gather", [table, index], axis=0), g.const([tokens, tokens, heads], "int64")])
+    flat = g.op("Reshape", [index, g.const([-1], "int64")])
+    rows = g.op("Reshape", [g.op("Gather", [table, flat], axis=0), g.const([tokens, tokens, heads], "int64")])
     g.op("Add", [scores, g.op("Transpose", [rows], perm=[2, 0, 1])], g.out)
 
 
@@ -163,57 +222,72 @@ RELATIVE_BIAS = Op(
     "relative_bias", "adds a relative-position bias to attention scores: scores -> relative_bias(table, index),"
                      " table[index] as heads×S×S",
     inputs=3, shape=_bias_shape, flops=lambda s: numel(s.out),
-    torch_call=lambda s: f"{s.names[0]} + {s.names[1]}[{s.names[2]}].view({s.x[-1]}, {s.x[-1]}, -1).permute(2, 0, 1)",
+    torch_call=lambda s: f"{s.names[0]} + {s.names[1]}[{s.names[2]}.reshape(-1)].view({s.x[-1]}, {s.x[-1]}, -1)"
+                         f".permute(2, 0, 1)",
     onnx=_bias_onnx,
 )
 
 
-def _mask_regions(n: int, size: int, shift: int, arange: str) -> str:
-    """Per position of an axis of n: 0 before the last window, 1 in it before the shift, 2 after."""
-    return f"(({arange} >= {n - size}).long() + ({arange} >= {n - shift}).long())"
+def _mask_args(s: Site) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(map sizes, window, shift) per axis."""
+    sizes = s["shape"]
+    return sizes, _per_axis(s["size"], len(sizes)), _per_axis(s["shift"], len(sizes))
 
 
 def _mask_shape(s: Site):
-    size, shift, h, w = s["size"], s["shift"], s["height"], s["width"]
-    windows = (h // size) * (w // size)
-    if h % size or w % size or len(s.x) != 4 or s.x[0] != windows or s.x[2:] != (size * size,) * 2:
-        raise ShapeError(f"shift_mask: scores {fmt_shape(s.x)} are not those of the {size}×{size} windows of a"
-                         f" {h}×{w} map ({windows}×heads×{size * size}×{size * size})")
-    if not 0 < shift < size:
-        raise ShapeError(f"shift_mask: the shift must be between 0 and the window size {size}, not {shift}")
+    sizes, window, shift = _mask_args(s)
+    volume = numel(window)
+    count = numel(sizes) // volume if len(window) == len(sizes) else 0
+    if len(window) != len(sizes) or any(n % w for n, w in zip(sizes, window)) or len(s.x) != 4 \
+            or s.x[0] != count or s.x[2:] != (volume, volume):
+        raise ShapeError(f"shift_mask: scores {fmt_shape(s.x)} are not those of the {fmt_shape(window)} windows of"
+                         f" a {fmt_shape(sizes)} map ({count}×heads×{volume}×{volume})")
+    if len(shift) != len(sizes) or not any(shift) or any(not 0 <= v < w for v, w in zip(shift, window)):
+        raise ShapeError(f"shift_mask: the shift {fmt_shape(shift)} must be below the window {fmt_shape(window)}"
+                         " on every axis, and above 0 on one")
     return s.x
+
+
+def _region_ids(sizes, window, shift, arange) -> list:
+    """Per axis, each position's region: 0 before the last window, 1 in it before the shift, 2 after;
+    `arange(n)` makes the positions (torch or numpy)."""
+    return [(arange(n) >= n - w) * 1 + (arange(n) >= n - v) * 1 for n, w, v in zip(sizes, window, shift)]
 
 
 def _mask_torch(s: Site) -> str:
     """torchvision's mask, built in the forward: tokens of different regions get −100."""
-    x, size, shift, h, w = s.names[0], s["size"], s["shift"], s["height"], s["width"]
-    rows = _mask_regions(h, size, shift, f"torch.arange({h}, device={x}.device)")
-    cols = _mask_regions(w, size, shift, f"torch.arange({w}, device={x}.device)")
-    ids = (f"({rows}[:, None] * 3 + {cols}[None, :]).reshape({h // size}, {size}, {w // size}, {size})"
-           f".permute(0, 2, 1, 3).reshape({s.x[0]}, {size * size})")
+    x = s.names[0]
+    sizes, window, shift = _mask_args(s)
+    k = len(sizes)
+    terms = []
+    for i, (n, w, v) in enumerate(zip(sizes, window, shift)):
+        at = f"torch.arange({n}, device={x}.device)"
+        index = ", ".join(":" if j == i else "None" for j in range(k))
+        terms.append(f"(({at} >= {n - w}).long() + ({at} >= {n - v}).long())[{index}] * {3 ** (k - 1 - i)}")
+    split = ", ".join(str(v) for n, w in zip(sizes, window) for v in (n // w, w))
+    perm = tuple(p - 1 for p in _order(k, False)[1:-1])
+    ids = (f"({' + '.join(terms)}).reshape({split}).permute{perm}"
+           f".reshape({s.x[0]}, {s.x[2]})")
     return f"{x} + (({ids})[:, None, :] != ({ids})[:, :, None]).float()[:, None] * -100.0"
 
 
-def shift_mask(size: int, shift: int, h: int, w: int):
+def shift_mask(sizes: tuple[int, ...], window: tuple[int, ...], shift: tuple[int, ...]):
     """The mask as numpy, nW×1×S×S: 0 within a region, −100 across regions."""
     import numpy as np
 
-    def regions(n: int):
-        at = np.arange(n)
-        return (at >= n - size).astype(np.int64) + (at >= n - shift)
-
-    ids = (regions(h)[:, None] * 3 + regions(w)[None, :]).reshape(h // size, size, w // size, size)
-    ids = ids.transpose(0, 2, 1, 3).reshape(-1, size * size)
+    k = len(sizes)
+    ids = sum(r.reshape([-1 if j == i else 1 for j in range(k)]) * 3 ** (k - 1 - i)
+              for i, r in enumerate(_region_ids(sizes, window, shift, np.arange)))
+    ids = ids.reshape([v for n, w in zip(sizes, window) for v in (n // w, w)])
+    ids = ids.transpose([p - 1 for p in _order(k, False)[1:-1]]).reshape(-1, math.prod(window))
     return np.where(ids[:, None, :] != ids[:, :, None], -100.0, 0.0).astype(np.float32)[:, None]
 
 
 SHIFT_MASK = Op(
     "shift_mask", "masks the scores of shifted windows between tokens from different regions (Swin):"
-                  " shift_mask(size, shift, height, width)",
-    params=(Param("size", "int", minimum=1), Param("shift", "int", minimum=1), Param("height", "int", minimum=1),
-            Param("width", "int", minimum=1)),
-    shape=_mask_shape, flops=lambda s: numel(s.out), describe=lambda s: f"shift {s['shift']}",
+                  " shift_mask(size, shift, shape), size and shift an integer or one per axis of the map's shape",
+    params=(_SIZE, Param("shift", "spatial", minimum=0), Param("shape", "shape")),
+    shape=_mask_shape, flops=lambda s: numel(s.out), describe=lambda s: f"shift {fmt_shape(_mask_args(s)[2])}",
     torch_call=_mask_torch,
-    onnx=lambda g, s: g.op("Add", [s.names[0], g.const(shift_mask(s["size"], s["shift"], s["height"], s["width"]),
-                                                       "float32")], g.out),
+    onnx=lambda g, s: g.op("Add", [s.names[0], g.const(shift_mask(*_mask_args(s)), "float32")], g.out),
 )

@@ -3,6 +3,9 @@ shift_mask) against torchvision's formulas written with torch, through the gener
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import pytest
 
 from netdsl import CompileError
@@ -12,38 +15,56 @@ from tests.ops.support import compile_net, net, random_state, run_torch_and_onnx
 torch = pytest.importorskip("torch")
 
 
-def torchvision_index(size: int):
-    """ShiftedWindowAttention.define_relative_position_index, as torchvision writes it."""
-    coords = torch.stack(torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij"))
+def torchvision_index(window: tuple[int, ...]):
+    """define_relative_position_index of torchvision's ShiftedWindowAttention (2-D, flattened) and
+    ShiftedWindowAttention3d (3-D, S×S), as torchvision writes them."""
+    coords = torch.stack(torch.meshgrid(*(torch.arange(s) for s in window), indexing="ij"))
     flat = torch.flatten(coords, 1)
     relative = (flat[:, :, None] - flat[:, None, :]).permute(1, 2, 0).contiguous()
-    relative[:, :, 0] += size - 1
-    relative[:, :, 1] += size - 1
-    relative[:, :, 0] *= 2 * size - 1
-    return relative.sum(-1).flatten()
+    for i, s in enumerate(window):
+        relative[:, :, i] += s - 1
+    if len(window) == 2:
+        relative[:, :, 0] *= 2 * window[1] - 1
+        return relative.sum(-1).flatten()
+    relative[:, :, 0] *= (2 * window[1] - 1) * (2 * window[2] - 1)
+    relative[:, :, 1] *= 2 * window[2] - 1
+    return relative.sum(-1)
 
 
-def torchvision_mask(size: int, shift: int, h: int, w: int):
-    """The shifted-window mask of torchvision's shifted_window_attention, nW×S×S."""
-    mask = torch.zeros((h, w))
+def torchvision_mask(sizes: tuple[int, ...], window: tuple[int, ...], shift: tuple[int, ...]):
+    """The shifted-window mask of torchvision's shifted_window_attention (2-D) and
+    _compute_attention_mask_3d (3-D), nW×S×S."""
+    mask = torch.zeros(sizes)
+    slices = [((0, -w), (-w, -v), (-v, None)) for w, v in zip(window, shift)]
     count = 0
-    for hs in ((0, -size), (-size, -shift), (-shift, None)):
-        for ws in ((0, -size), (-size, -shift), (-shift, None)):
-            mask[hs[0]:hs[1], ws[0]:ws[1]] = count
-            count += 1
-    mask = mask.view(h // size, size, w // size, size).permute(0, 2, 1, 3).reshape(-1, size * size)
+    for cut in itertools.product(*slices):
+        mask[tuple(slice(a, b) for a, b in cut)] = count
+        count += 1
+    split = [v for n, w in zip(sizes, window) for v in (n // w, w)]
+    order = (0, 2, 1, 3) if len(sizes) == 2 else (0, 2, 4, 1, 3, 5)
+    mask = mask.view(split).permute(order).reshape(-1, math.prod(window))
     mask = mask.unsqueeze(1) - mask.unsqueeze(2)
     return mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
 
 
-@pytest.mark.parametrize("size", [2, 7, 8])
-def test_position_index_is_torchvisions(size):
-    assert relative_index(size) == torchvision_index(size).tolist()
+@pytest.mark.parametrize("window", [(2, 2), (7, 7), (8, 8), (8, 7, 7), (2, 3, 2)])
+def test_position_index_is_torchvisions(window):
+    assert relative_index(window) == torchvision_index(window).flatten().tolist()
 
 
-@pytest.mark.parametrize("size, shift, h, w", [(7, 3, 56, 56), (7, 3, 14, 21), (4, 2, 8, 8)])
-def test_shift_mask_is_torchvisions(size, shift, h, w):
-    assert torch.equal(torch.from_numpy(shift_mask(size, shift, h, w))[:, 0], torchvision_mask(size, shift, h, w))
+@pytest.mark.parametrize("sizes, window, shift", [((56, 56), (7, 7), (3, 3)), ((14, 21), (7, 7), (3, 3)),
+                                                  ((8, 8), (4, 4), (2, 2)), ((8, 56, 56), (8, 7, 7), (0, 3, 3)),
+                                                  ((4, 6, 6), (2, 3, 3), (1, 1, 1))])
+def test_shift_mask_is_torchvisions(sizes, window, shift):
+    assert torch.equal(torch.from_numpy(shift_mask(sizes, window, shift))[:, 0], torchvision_mask(sizes, window, shift))
+
+
+def _windows3d(x, window):
+    """torchvision's 3-D window partition of B×T×H×W×C, as B×nW×S×C."""
+    b, t, h, w, c = x.shape
+    d, hh, ww = window
+    x = x.view(b, t // d, d, h // hh, hh, w // ww, ww, c).permute(0, 1, 3, 5, 2, 4, 6, 7)
+    return x.reshape(b, -1, d * hh * ww, c)
 
 
 def _windows(x, s):
@@ -57,12 +78,15 @@ def _windows(x, s):
     ("[6, 8, 4]", "roll([13], [0])", (6, 8, 4), lambda x: torch.roll(x, 13, 1)),
     ("[6, 8, 4]", "roll([0, 6], [\"h\", \"w\"])", (6, 8, 4), lambda x: torch.roll(x, (0, 6), (1, 2))),
     ("[6, 8, 4]", "windows(2)", (12, 4, 4), lambda x: _windows(x, 2)),
-    ("[6, 8, 4]", "windows(2) -> unwindows(2, 6, 8)", (6, 8, 4), lambda x: x),
+    ("[6, 8, 4]", "windows(2) -> unwindows(2, [6, 8])", (6, 8, 4), lambda x: x),
+    ("[4, 6, 6, 2]", "windows([2, 3, 3])", (8, 18, 2), lambda x: _windows3d(x, (2, 3, 3))),
+    ("[4, 6, 6, 2]", "windows([2, 3, 3]) -> unwindows([2, 3, 3], [4, 6, 6])", (4, 6, 6, 2), lambda x: x),
     ("[4, 6, 5]", "windows(2) -> matmul(in -> windows(2), transpose=true)", (6, 4, 4),
      lambda x: _windows(x, 2).matmul(_windows(x, 2).transpose(-2, -1))),
 ])
 def test_window_ops_equal_torch(tmp_path, shape, chain, out, reference):
-    model = compile_net(tmp_path, net(shape, chain, "h, w, c").replace("in ->", "x ->"))
+    axes = "h, w, c" if shape.count(",") == 2 else "t, h, w, c"
+    model = compile_net(tmp_path, net(shape, chain, axes).replace("in ->", "x ->"))
     assert model.network.outputs[0].shape == out
     _, inputs, expected = run_torch_and_onnx(model)
     torch.testing.assert_close(torch.from_numpy(expected[0]), reference(torch.from_numpy(inputs["x"])))
@@ -89,17 +113,17 @@ def test_window_attention_scores_equal_torchvisions(tmp_path):
     table = relative_position_bias_table: param([49, 2], std=0.02)
     index = relative_position_index: position_index(4)
     q = x -> roll([-2, -2], ["h", "w"]) -> windows(4) -> reshape([4, 16, 2, 3]) -> permute(0, 2, 1, 3)
-    output y = q -> matmul(q, transpose=true) -> relative_bias(table, index) -> shift_mask(4, 2, 8, 8)
+    output y = q -> matmul(q, transpose=true) -> relative_bias(table, index) -> shift_mask(4, 2, [8, 8])
 }""")
     assert model.network.outputs[0].shape == (4, 2, 16, 16)
     state = random_state(model)
-    state["relative_position_index"] = torchvision_index(4).numpy()
+    state["relative_position_index"] = torchvision_index((4, 4)).numpy()
     _, inputs, expected = run_torch_and_onnx(model, state=state)
     x = torch.roll(torch.from_numpy(inputs["x"]), (-2, -2), (1, 2))
     q = _windows(x, 4).reshape(2, 4, 16, 2, 3).permute(0, 1, 3, 2, 4)
     table = torch.from_numpy(state["relative_position_bias_table"])
-    bias = table[torchvision_index(4)].view(16, 16, -1).permute(2, 0, 1)
-    scores = q.matmul(q.transpose(-2, -1)) + bias + torchvision_mask(4, 2, 8, 8).unsqueeze(1)
+    bias = table[torchvision_index((4, 4))].view(16, 16, -1).permute(2, 0, 1)
+    scores = q.matmul(q.transpose(-2, -1)) + bias + torchvision_mask((8, 8), (4, 4), (2, 2)).unsqueeze(1)
     torch.testing.assert_close(torch.from_numpy(expected[0]), scores)
 
 
@@ -110,23 +134,44 @@ def test_position_index_is_an_int64_buffer(tmp_path):
                                                         " -> relative_bias"))
     state = model.to_torch().state_dict()
     assert state["relative_position_index"].dtype == torch.int64
-    assert state["relative_position_index"].tolist() == relative_index(2)
+    assert state["relative_position_index"].tolist() == relative_index((2, 2))
     assert model.analysis.totals.buffers == 16 and model.params == 18
 
 
 @pytest.mark.parametrize("shape, chain, message", [
     ("[7, 8, 4]", "windows(2)", "windows: a 7×8 map does not divide into windows of 2×2"),
+    ("[6, 8, 4]", "windows([2, 2, 3])", "windows: a 6×8 map does not divide into windows of 2×2×3"),
     ("[4, 8, 8]", "permute(\"c\", \"h\", \"w\") -> windows(2)",
-     "windows needs a channels-last map (h, w, c), but its input is 8×4×8 (c, h, w): permute(\"h\", \"w\", \"c\")"
-     " first"),
-    ("[6, 8, 4]", "windows(2) -> unwindows(2, 8, 8)", "unwindows: 12×4×4 is not the windows of size 2 of a 8×8 map"),
+     "windows needs a channels-last map (h, w, c or t, h, w, c), but its input is 8×4×8 (c, h, w):"
+     " permute(\"h\", \"w\", \"c\") first"),
+    ("[6, 8, 4]", "windows(2) -> unwindows(2, [8, 8])", "unwindows: 12×4×4 is not the windows of 2×2 of a 8×8 map"),
     ("[6, 8, 4]", "roll([1, 2], [\"h\"])", "roll: 2 shifts for 1 axes"),
     ("[6, 8, 4]", "matmul(x)", "matmul: input 1 is 6×8×4 but input 2 is 6×8×4"),
     ("[6, 8, 4]", "matmul(x -> take(0))", "matmul: input 1 is 6×8×4 but input 2 is 8×4"),
-    ("[6, 8, 4]", "windows(2) -> reshape([12, 1, 4, 4]) -> shift_mask(2, 2, 6, 8)",
-     "shift_mask: the shift must be between 0 and the window size 2, not 2"),
+    ("[6, 8, 4]", "windows(2) -> reshape([12, 1, 4, 4]) -> shift_mask(2, 2, [6, 8])",
+     "shift_mask: the shift 2×2 must be below the window 2×2 on every axis, and above 0 on one"),
+    ("[6, 8, 4]", "windows(2) -> reshape([12, 1, 4, 4]) -> shift_mask(2, 1, [8, 8])",
+     "shift_mask: scores 12×1×4×4 are not those of the 2×2 windows of a 8×8 map (16×heads×4×4)"),
 ])
 def test_misuse(tmp_path, shape, chain, message):
     with pytest.raises(CompileError) as err:
         compile_net(tmp_path, net(shape, chain, "h, w, c"))
     assert err.value.diagnostics[0].message == message
+
+
+def test_square_buffers_and_params_are_built_whole(tmp_path):
+    """A 3-D window's S×S index and a square param keep both sizes in the generated module (a pair of
+    equal sizes is otherwise written once, as conv's kernel 3 for (3, 3))."""
+    model = compile_net(tmp_path, """network n() {
+    input x: [2, 4, 4, 8] as t, h, w, c
+    table = relative_position_bias_table: param([27, 2])
+    index = relative_position_index: position_index([2, 2, 2], flat=false)
+    q = x -> windows(2) -> reshape([4, 8, 2, 4]) -> permute(0, 2, 1, 3)
+    output y = q -> matmul(q, transpose=true) -> relative_bias(table, index) -> mul(square: param([1, 1, 8, 8]))
+}""")
+    assert model.network.outputs[0].shape == (4, 2, 8, 8)
+    state = model.to_torch().state_dict()
+    assert tuple(state["relative_position_index"].shape) == (8, 8)
+    assert state["relative_position_index"].flatten().tolist() == relative_index((2, 2, 2))
+    assert tuple(state["square"].shape) == (1, 1, 8, 8)
+    run_torch_and_onnx(model)
