@@ -145,6 +145,10 @@ def _pad_shape(s: Site):
         if s["mode"] == "reflect" and max(before, after) >= size:
             raise ShapeError(f"pad: reflect padding of {max(before, after)} needs more than {size} positions"
                              f" along {axis}")
+        if min(before, after) < 0 and s["mode"] != "zeros":
+            raise ShapeError("pad: a negative side crops, which only mode=\"zeros\" does (as F.pad)")
+        if size + before + after < 1:
+            raise ShapeError(f"pad: {before} and {after} leave no position of the {size} along {axis}")
     return (s.x[0], *(size + before + after for size, (before, after) in zip(s.x[1:], amounts)))
 
 
@@ -161,9 +165,10 @@ def _pad_onnx(g, s: Site):
 
 
 PAD = Op(
-    "pad", "pads each side of the spatial axes, asymmetric allowed (TF \"same\"): pad(left=0, right=0, top=0,"
-           " bottom=0, front=0, back=0, mode=\"zeros\" | \"reflect\" | \"replicate\")",
-    params=tuple(Param(side, "int", 0, minimum=0) for side in _SIDES)
+    "pad", "pads each side of the spatial axes, asymmetric allowed (TF \"same\"), a negative side crops"
+           " (NASNet's shifted path): pad(left=0, right=0, top=0, bottom=0, front=0, back=0, mode=\"zeros\" |"
+           " \"reflect\" | \"replicate\")",
+    params=tuple(Param(side, "int", 0) for side in _SIDES)
     + (Param("mode", "str", "zeros", choices=tuple(_PAD_MODES)),),
     shape=_pad_shape, describe=lambda s: ", ".join(f"{k}={s[k]}" for k in _SIDES if s[k])
     + (f", {s['mode']}" if s["mode"] != "zeros" else ""),

@@ -16,6 +16,7 @@ F, nn = torch.nn.functional, torch.nn
     ("[3, 5, 7]", "pad(top=2, mode=\"replicate\")", (3, 7, 7), lambda x: F.pad(x, (0, 0, 2, 0), mode="replicate")),
     ("[2, 9]", "pad(3, 1)", (2, 13), lambda x: F.pad(x, (3, 1))),
     ("[2, 3, 4, 4]", "pad(1, 0, 0, 1, 2, 0)", (2, 5, 5, 5), lambda x: F.pad(x, (1, 0, 0, 1, 2, 0))),
+    ("[3, 5, 7]", "pad(-1, 1, -1, 1)", (3, 5, 7), lambda x: F.pad(x, (-1, 1, -1, 1))),
     ("[8, 3, 4]", "pixel_shuffle(2)", (2, 6, 8), lambda x: F.pixel_shuffle(x, 2)),
 ])
 def test_pad_and_pixel_shuffle_equal_pytorch(tmp_path, shape, chain, out, reference):
@@ -56,7 +57,8 @@ def test_costs(tmp_path):
 @pytest.mark.parametrize("shape, chain, message", [
     ("[3, 5, 7]", "pad(0, 1, 0, 1, 1)", "pad: `front` pads a spatial axis this input does not have (2 spatial axes)"),
     ("[3, 5, 7]", "pad(7, mode=\"reflect\")", "pad: reflect padding of 7 needs more than 7 positions along w"),
-    ("[3, 5, 7]", "pad(-1)", "pad: `left` must be at least 0, not -1"),
+    ("[3, 5, 7]", "pad(-1, mode=\"replicate\")", "pad: a negative side crops, which only mode=\"zeros\" does (as F.pad)"),
+    ("[3, 5, 7]", "pad(-4, -3)", "pad: -4 and -3 leave no position of the 7 along w"),
     ("[3, 5, 7]", "pad(mode=\"edge\")", "pad: `mode` must be one of 'zeros', 'reflect', 'replicate', not 'edge'"),
     ("[6, 5, 7]", "pixel_shuffle(2)", "pixel_shuffle: 6 channels are not divisible by factor² = 4"),
     ("[6, 5]", "pixel_shuffle(2)", "pixel_shuffle needs a C×H×W input, but its input is 6×5 (c, l)"),
