@@ -215,7 +215,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     """An ONNX model as a .net file, with its weights as .safetensors beside it."""
     from netdsl.frontends.importer import write_import
 
-    net, weights = write_import(args.file, args.output)
+    from netdsl.frontends.importer import torch_to_onnx, write_import
+
+    if args.torch:
+        with tempfile.TemporaryDirectory() as folder:
+            source = torch_to_onnx(args.torch, _input_shape(args.input) or (3, 224, 224), folder)
+            net, weights = write_import(source, args.output or f"{args.torch.partition(':')[2]}.net")
+    else:
+        net, weights = write_import(args.file, args.output)
     print(f"wrote {net}" + (f" and {weights}" if weights else ""))
     return EXIT_OK
 
@@ -293,7 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="an ONNX model as a .net file (and its weights)",
                        epilog="example: netdsl import resnet50.onnx -o resnet50.net")
-    p.add_argument("file", metavar="FILE.onnx")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", metavar="FILE.onnx", nargs="?")
+    source.add_argument("--torch", metavar="MODULE:CALLABLE",
+                        help="a PyTorch module (class or factory) to trace, e.g. mymodels:Net")
+    p.add_argument("--input", metavar="C,H,W", help="the input shape to trace --torch with (default 3,224,224)")
     p.add_argument("-o", "--output", metavar="OUT.net", help="where to write (default: FILE.net beside FILE)")
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",

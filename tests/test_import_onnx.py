@@ -151,3 +151,52 @@ def test_absurd_and_symbolic_shapes(tmp_path):
 def test_not_a_regular_file(tmp_path):
     assert "not a regular file" in _error(tmp_path)
     assert "no such file" in _error(tmp_path / "absent.onnx")
+
+
+
+
+def small_net():
+    import torch
+    from torch import nn
+
+    class Residual(nn.Module):
+        def __init__(self, c: int):
+            super().__init__()
+            self.conv1, self.bn1 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+            self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            return torch.relu(x + self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+
+    class SmallNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.ReLU())
+            self.blocks = nn.Sequential(Residual(16), Residual(16))
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+    torch.manual_seed(0)
+    net = SmallNet()
+    for name, value in net.state_dict().items():  # batch-norm statistics that are not the defaults
+        if name.endswith(("running_mean", "running_var")):
+            value.copy_(torch.rand_like(value) + 0.5)
+    return net
+
+
+def test_import_torch_module(tmp_path):
+    import torch
+
+    run = subprocess.run([sys.executable, "-m", "netdsl", "import", "--torch", "tests.test_import_onnx:small_net",
+                          "--input", "3,32,32", "-o", str(tmp_path / "small.net")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    source = (tmp_path / "small.net").read_text()
+    assert "blocks: (for i in range(2) { blocks_unit })" in source
+    original = small_net().eval()
+    compiled = netdsl.load(tmp_path / "small.net").to_torch().eval()
+    compiled.load_state_dict(original.state_dict(), strict=True)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), original(x), rtol=1e-5, atol=1e-5)

@@ -55,3 +55,41 @@ def _safetensors(written: Written) -> bytes:
         raise CompileError([Diagnostic("writing the weights needs safetensors:"
                                        ' pip install "netdsl[torch]" or pip install safetensors', None)]) from None
     return save({key: np.array(value, copy=True) for key, value in written.weights.items()})
+
+
+def torch_to_onnx(spec: str, input_shape: tuple[int, ...], folder: str | Path) -> Path:
+    """`module:callable` (a module class or a function returning one) traced to an ONNX file.
+
+    The TorchScript exporter keeps batch norms apart from convs (no constant folding)
+    and names initializers by their state_dict keys, which the ONNX reader turns into labels.
+    """
+    import importlib
+    import sys
+
+    import torch
+
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise CompileError([Diagnostic(f"--torch {spec}: expected MODULE:CALLABLE, e.g. mymodels:ResNet", None)])
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        model = getattr(importlib.import_module(module_name), attribute)()
+    except (ImportError, AttributeError) as err:
+        raise CompileError([Diagnostic(f"--torch {spec}: {err}", None)]) from None
+    if not isinstance(model, torch.nn.Module):
+        raise CompileError([Diagnostic(f"--torch {spec}: gave a {type(model).__name__}, not an nn.Module", None)])
+    path = Path(folder) / f"{attribute}.onnx"
+    with torch.no_grad():
+        torch.onnx.export(model.eval(), (torch.zeros(1, *input_shape),), str(path), dynamo=False,
+                          do_constant_folding=False, input_names=["x"], output_names=["y"])
+    _rename(path, attribute)
+    return path
+
+
+def _rename(path: Path, name: str) -> None:
+    """The network takes the callable's name (the exporter calls every graph `main_graph`)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    model.graph.name = name
+    onnx.save(model, str(path))

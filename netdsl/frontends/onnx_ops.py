@@ -410,6 +410,9 @@ def _softmax(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
 
 @handles("Identity", "Dropout")
 def _identity(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    if r.const(ins[0]) is not None:  # PyTorch shares equal initializers and names each copy by its key
+        r.consts[node.output[0]] = r.consts[ins[0]]
+        return None
     r.alias[node.output[0]] = ins[0]
 
 
