@@ -213,7 +213,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 @command("import")
 def cmd_import(args: argparse.Namespace) -> int:
     """An ONNX model as a .net file, with its weights as .safetensors beside it."""
-    from netdsl.frontends.importer import write_import
+    import tempfile
 
     from netdsl.frontends.importer import torch_to_onnx, write_import
 
