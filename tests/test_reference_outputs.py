@@ -31,20 +31,9 @@ def _model(name: str) -> netdsl.Model:
     return netdsl.load(name)
 
 
-# presets that do not yet equal the reference, and why (strict: a fixed one must leave this list)
-PENDING: dict[str, str] = {}
-
-
-def _pending(name: str) -> list:
-    return [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
-
-
-def _marks(name: str) -> list:
-    return ([] if name in FAST else [pytest.mark.slow]) + _pending(name)
-
-
 def _forward_cases() -> list:
-    return [pytest.param(table, name, id=name, marks=_marks(name)) for table, name in _presets()]
+    return [pytest.param(table, name, id=name, marks=[] if name in FAST else [pytest.mark.slow])
+            for table, name in _presets()]
 
 
 @pytest.mark.parametrize("table,name", _presets(), ids=[name for _, name in _presets()])
@@ -62,8 +51,18 @@ def test_output_equals_reference(table, name):
     assert_matches(reference_output(_model(name).to_torch(), ref), ref)
 
 
-def test_every_reference_model_of_the_library_is_checked():
-    """The presets compared here are the library's torchvision and timm names (a renamed preset would
-    silently drop out of the comparison)."""
-    names = {name for _, name in _presets()}
-    assert {"resnet50", "densenet121", "googlenet", "seresnet50", "nasnetalarge"} <= names
+# issue 11's list, and the six timm seeds: each must be a preset that this file compares
+EXPECTED = {
+    "inception_v3", "wide_resnet50_2", "wide_resnet101_2", "resnext101_64x4d", "mnasnet0_5", "mnasnet0_75",
+    "mnasnet1_0", "mnasnet1_3", "mobilenet_v3_large", "mobilenet_v3_small", "efficientnet_v2_s",
+    "efficientnet_v2_m", "efficientnet_v2_l", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
+    "fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101", "deeplabv3_mobilenet_v3_large",
+    "lraspp_mobilenet_v3_large", "r3d_18", "mc3_18", "r2plus1d_18", "s3d",
+    "seresnet50", "seresnext50_32x4d", "inception_v4", "inception_resnet_v2", "legacy_xception", "nasnetalarge",
+} | {f"efficientnet_b{i}" for i in range(8)} | {f"regnet_{kind}_{size}" for kind in "xy" for size in (
+    "400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")}
+
+
+def test_every_model_of_the_issue_is_compared():
+    """A renamed or dropped preset would silently leave the comparison: the list is checked."""
+    assert EXPECTED - {name for _, name in _presets()} == set()
