@@ -292,8 +292,8 @@ def _join(r: Reader, node: Any, ins: list[str], op: str) -> Any:
     if any(r.const(i) is not None for i in ins):
         return False
     parts = []
-    for name in ins:  # a chain of binary Adds (netdsl's n-ary add) reads back as one add
-        inner = r.producer(name, op)
+    for name in ins:  # a chain of binary Adds (netdsl's n-ary add) reads back as one add; Concat is n-ary
+        inner = r.producer(name, op) if op != "concat" else None
         if inner is not None:
             r.drop(inner)
             parts += inner.inputs
