@@ -22,10 +22,14 @@ _root: Path | None = None
 
 
 def enable(directory: str | Path | None = None) -> None:
-    """Keep entries in `directory` (default: `$NETDSL_CACHE_DIR`, else the user's cache directory)."""
+    """Keep entries in `directory` (default: `default_directory()`)."""
     global _root
-    if directory is None:
-        directory = os.environ.get("NETDSL_CACHE_DIR")
+    _root = Path(directory) if directory is not None else default_directory()
+
+
+def default_directory() -> Path:
+    """`$NETDSL_CACHE_DIR`, else the user's cache directory."""
+    directory = os.environ.get("NETDSL_CACHE_DIR")
     if directory is None:
         import platformdirs
 

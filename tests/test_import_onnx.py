@@ -200,3 +200,29 @@ def test_import_torch_module(tmp_path):
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(compiled(x), original(x), rtol=1e-5, atol=1e-5)
+
+
+def test_tui_opens_an_onnx_model(tmp_path):
+    """`netdsl tui resnet18.onnx`: the imported network's tree and table, as for a .net file."""
+    import asyncio
+
+    from netdsl.library import resolve
+    from netdsl.views.tui.app import NetdslApp
+    from netdsl.views.tui.layers import LayerTable
+    from netdsl.views.tui.tree import NetworkTree
+
+    _, path = _export("resnet18", tmp_path)
+    source, net = resolve(path, None)
+
+    async def browse() -> None:
+        app = NetdslApp(source, net)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            tree = app.query_one(NetworkTree)
+            assert tree.node_for("layer1") is not None and tree.node_for("layer4.1") is not None
+            assert app.query_one(LayerTable).row_count >= 60
+            assert app.session.model.params == 11_689_512
+
+    asyncio.run(browse())

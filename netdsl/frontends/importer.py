@@ -8,10 +8,10 @@ come from the one pipeline.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from netdsl import __version__
+from netdsl.diskcache import default_directory, fingerprint
 from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.frontends.net_writer import Written, write_net
 from netdsl.frontends.onnx_reader import check_file, read_onnx
@@ -35,12 +35,11 @@ def write_import(path: str | Path, output: str | Path | None = None) -> tuple[Pa
 
 
 def cached_net(path: str | Path) -> Path:
-    """The imported `.net` of an ONNX file, from the cache when the file is unchanged."""
-    from platformdirs import user_cache_dir
-
+    """The imported `.net` of an ONNX file, from the cache when the file is unchanged
+    (the cache directory's `onnx/` folder: the API uses it too, as the views need a file)."""
     check_file(Path(path))
-    digest = hashlib.sha256(Path(path).read_bytes() + __version__.encode()).hexdigest()[:24]
-    net = Path(user_cache_dir("netdsl")) / "onnx" / digest / f"{Path(path).stem}.net"
+    digest = fingerprint([Path(path).read_bytes(), __version__.encode()])[:24]
+    net = default_directory() / "onnx" / digest / f"{Path(path).stem}.net"
     if not net.is_file():
         net.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(net, import_onnx(path).source)
