@@ -34,7 +34,7 @@ def default_directory() -> Path:
         import platformdirs
 
         directory = platformdirs.user_cache_dir("netdsl")
-    _root = Path(directory)
+    return Path(directory)
 
 
 def disable() -> None:
