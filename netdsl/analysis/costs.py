@@ -104,21 +104,35 @@ def _scope_totals(network: Network, layers: dict[str, LayerCost]) -> tuple[dict[
 
 
 def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -> int:
-    """Simulates a forward pass in topological order, freeing each tensor after its last use; an op's
-    scratch (attention's scores) counts while it runs."""
-    users = network.users
-    remaining = {n: sum(1 for s in users[n] if s in inference) for n in inference}
+    """The most bytes of activations alive at once in the generated module's inference forward,
+    the input excluded (the caller's); an op's scratch (attention's scores) counts while it runs.
+
+    Walks the layers in topological order. A value is freed after its last reader, but a value
+    passed into a block stays alive until that block returns: the caller's frame holds it."""
+    order = [n for n in network.nodes() if n.name in inference]
+    index = {n.name: i for i, n in enumerate(order)}
+    blocks = {n.name: [s.path for s in network.scope_chain(n.scope) if s.kind == "block"] for n in order}
+    block_end: dict[str, int] = {}
+    for node in order:
+        for block in blocks[node.name]:
+            block_end[block] = index[node.name]
+    free_at: dict[str, int] = {}
+    for node in order:
+        for producer in node.inputs:
+            outer = next((b for b in blocks[node.name] if b not in blocks.get(producer, ())), None)
+            end = block_end[outer] if outer is not None else index[node.name]
+            free_at[producer] = max(free_at.get(producer, 0), end)
     keep = {p.node for p in network.outputs}
+    freed: dict[int, list[str]] = {}
+    for name, at in free_at.items():
+        if name not in keep and name in index:
+            freed.setdefault(at, []).append(name)
     live = peak = 0
-    for node in network.nodes():
-        if node.name not in inference:
-            continue
-        live += layers[node.name].cost.activations
+    for i, node in enumerate(order):
+        if node.inputs:  # an input is the caller's
+            live += layers[node.name].cost.activations
         peak = max(peak, live + node.spec.scratch(node.site) * BYTES_PER_VALUE)
-        for producer in set(node.inputs):
-            remaining[producer] -= 1
-            if remaining[producer] == 0 and producer not in keep:
-                live -= layers[producer].cost.activations
+        live -= sum(layers[name].cost.activations for name in freed.get(i, ()) if network.node(name).inputs)
     return peak
 
 

@@ -11,12 +11,16 @@ import itertools
 import linecache
 from typing import Any
 
-import torch
-from torch import nn
+from netdsl.backends.export import require
 
-from netdsl.backends.torch_codegen import generate
-from netdsl.backends.weights import check_state, init_state
-from netdsl.ir import Network
+require("torch", "to_torch()")
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from netdsl.backends.torch_codegen import generate  # noqa: E402
+from netdsl.backends.weights import check_state, init_state  # noqa: E402
+from netdsl.ir import Network  # noqa: E402
 
 _COUNTER = itertools.count()
 
