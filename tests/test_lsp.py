@@ -45,6 +45,10 @@ async def open_file(client: LanguageClient, name: str) -> tuple[str, str]:
     return uri, text
 
 
+def doc(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
+
+
 def position(text: str, needle: str, offset: int = 0) -> lsp.Position:
     index = text.index(needle) + offset
     line = text.count("\n", 0, index)
@@ -95,7 +99,7 @@ async def test_several_syntax_errors_are_published_with_related_information(clie
 async def test_hover_on_the_5x5_branch_of_inception4a(client):
     uri, text = await open_file(client, "googlenet.net")
     at = position(text, "unit(c5, k5")
-    result = await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    result = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=at))
     value = result.contents.value
     assert "9 instances" in value
     (line,) = [row for row in value.split("\n") if "`inception4a.branch3.1`" in row]
@@ -105,7 +109,7 @@ async def test_hover_on_the_5x5_branch_of_inception4a(client):
 async def test_hover_on_a_block_call_gives_its_totals(client):
     uri, text = await open_file(client, "googlenet.net")
     at = position(text, "inception4a: inception", 15)
-    result = await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    result = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=at))
     value = result.contents.value
     assert value.startswith("**inception** (block) — network `googlenet`")
     assert "`inception4a` → **512×14×14**" in value
@@ -146,7 +150,7 @@ async def test_completion_of_parameters_and_axes(client, tmp_path):
 async def test_go_to_definition_of_a_block(client):
     uri, text = await open_file(client, "resnet.net")
     at = position(text, "bottleneck\n", 3)
-    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
     assert result.uri == uri
     assert result.range.start == position(text, "block bottleneck(")
 
@@ -164,10 +168,10 @@ async def test_go_to_definition_of_a_block_call_in_another_file(client):
 async def test_go_to_definition_of_an_import_and_an_imported_block(client):
     uri, text = await open_file(client, "googlenet.net")
     at = position(text, 'import "common.net"', 9)
-    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
     assert result.uri == path_uri(str(NETS / "common.net"))
     at = position(text, "unit=conv_bn", 6)
-    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=at))
+    result = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
     common = (NETS / "common.net").read_text()
     assert result.uri == path_uri(str(NETS / "common.net"))
     assert result.range.start == position(common, "block conv_bn(")
@@ -212,7 +216,7 @@ async def test_formatting_and_semantic_tokens(client, tmp_path):
     text = "network n() {\n  input x: [3,8,8]\n  output y = x->relu\n}\n"
     await open_text(client, uri, text)
     edits = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), options=lsp.FormattingOptions(tab_size=4, insert_spaces=True)))
+        text_document=doc(uri), options=lsp.FormattingOptions(tab_size=4, insert_spaces=True)))
     assert edits[0].new_text == "network n() {\n    input x: [3, 8, 8]\n    output y = x -> relu\n}\n"
     tokens = await client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri)))

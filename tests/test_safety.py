@@ -43,7 +43,7 @@ ATTEMPTS = {
     "import_python": ('import "../../x.py"\n' + net("let z = 1"),
                       'import "../../x.py": only .net files can be imported'),
     "import_absolute_missing": ('import "/nonexistent/dir/x.net"\n' + net("let z = 1"),
-                                'import "/nonexistent/dir/x.net": no such file'),
+                                'import "/nonexistent/dir/x.net": imports are relative to the importing file'),
     "import_escape_missing": ('import "../../../../nope.net"\n' + net("let z = 1"), "no such file"),
     "label_path": (net('let z = x -> a{"/../../etc"}: relu'), "may hold only letters, digits and `_`"),
     "label_dots": (net('let z = x -> a{".."}: relu'), "label `a..` may hold only letters, digits and `_`"),
