@@ -440,3 +440,12 @@ async def _wait_for_diff(pilot) -> None:
 
 def test_snapshot_diff_view(snap_compare):
     assert snap_compare(_diff_app(), terminal_size=SIZE, run_before=_wait_for_diff)
+
+
+def test_source_excerpt_of_a_whole_network_is_capped():
+    from netdsl.diagnostics import Span
+    from netdsl.views.tui.detail import MAX_EXCERPT_LINES, source_excerpt
+
+    text = "\n".join(f"line {i}" for i in range(1, 2001))
+    excerpt = source_excerpt(Span("chain.net", 1, 1, 2000, 5), text).plain.splitlines()
+    assert len(excerpt) == 1 + MAX_EXCERPT_LINES and excerpt[-1] == "  16 │ line 16"

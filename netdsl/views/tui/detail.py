@@ -15,6 +15,7 @@ from netdsl.highlight import rich_text
 from netdsl.views.units import human, human_bytes, shape_text
 
 CONTEXT_LINES = 3
+MAX_EXCERPT_LINES = 16  # the pane shows about this many; more would only cost time to draw
 
 
 class DetailPane(Static):
@@ -102,7 +103,8 @@ def source_excerpt(span: Span, text: str) -> Text:
     out = Text(f"{_shown(span.path)}:{span.line}:{span.col}\n", style="dim", no_wrap=True, overflow="ellipsis")
     if not lines:
         return out
-    first, last = max(1, span.line - CONTEXT_LINES), min(len(lines), span.end_line + CONTEXT_LINES)
+    first = max(1, span.line - CONTEXT_LINES)
+    last = min(len(lines), span.end_line + CONTEXT_LINES, first + MAX_EXCERPT_LINES - 1)  # a network spans its file
     for number in range(first, last + 1):
         line = lines[number - 1]
         row = Text(f"{number:>4} │ ", style="dim")

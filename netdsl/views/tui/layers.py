@@ -60,9 +60,13 @@ class LayerTable(DataTable):
         self.sort_key = "order"
         self.reverse = False
         self.query_text = ""
+        self._shown_widths: dict[str, int] = {}
+        self._natural_widths: dict[str, int] = {}
+        self._natural_for: Analysis | None = None
 
     def on_resize(self) -> None:
-        self._fill()
+        if self.analysis is not None and self._widths() != self._shown_widths:
+            self._fill()
 
     def show(self, analysis: Analysis) -> None:
         self.analysis = analysis
@@ -111,7 +115,7 @@ class LayerTable(DataTable):
         selected = self._selected_key()
         share = BY_KEY[self.sort_key] if BY_KEY[self.sort_key].share else BY_KEY["macs"]
         total = sum(share.sort(lc) for lc in self.analysis.layers.values() if not lc.training_only) or 1
-        widths = self._widths()
+        widths = self._shown_widths = self._widths()
         self.clear(columns=True)
         for column in COLUMNS[1:]:
             self.add_column(column.title, key=column.key, width=widths[column.key])
@@ -128,8 +132,7 @@ class LayerTable(DataTable):
 
     def _widths(self) -> dict[str, int]:
         """Each column's natural width; Layer and Op give way when the pane is too narrow for all."""
-        layers = self.analysis.layers.values()
-        widths = {c.key: max([len(c.title), *(len(c.cell(lc)) for lc in layers)]) for c in COLUMNS[1:]}
+        widths = dict(self._natural())
         widths["share"] = BAR_WIDTH + 7
         room = self.scrollable_content_region.width - 2 * self.cell_padding * len(widths)
         flexible = room - sum(w for k, w in widths.items() if k not in ("name", "op"))
@@ -137,6 +140,15 @@ class LayerTable(DataTable):
             widths["op"] = min(widths["op"], max(MIN_FLEXIBLE, flexible * 2 // 5))
             widths["name"] = max(MIN_FLEXIBLE, flexible - widths["op"])
         return widths
+
+    def _natural(self) -> dict[str, int]:
+        """The widest cell of each column, worked out once per analysis."""
+        if self._natural_for is not self.analysis:
+            layers = self.analysis.layers.values()
+            self._natural_widths = {c.key: max([len(c.title), *(len(c.cell(lc)) for lc in layers)])
+                                    for c in COLUMNS[1:]}
+            self._natural_for = self.analysis
+        return self._natural_widths
 
     def _selected_key(self) -> str | None:
         if not self.row_count:
