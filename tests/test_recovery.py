@@ -5,6 +5,7 @@ independent mistakes; every one is reported at its exact line:col, and nothing e
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,15 @@ def test_any_one_character_deleted_gives_diagnostics_not_tracebacks():
         module, errors = parse_partial(broken, "g.net")
         assert all(d.span is not None and d.span.line >= 1 for d in errors)
         assert len(errors) <= 3, (pos, [d.message for d in errors])
+
+
+def test_a_run_of_refused_characters_is_one_error_found_in_linear_time():
+    text = "let a = 1 @@ 2\n" + "$" * 1_000_000 + "\nlet b = ?\n"
+    start = time.perf_counter()
+    _, errors = parse_partial(text, "r.net")
+    assert time.perf_counter() - start < 2
+    assert [(d.message, d.span.line, d.span.col, d.span.end_col) for d in errors] == [
+        ("unexpected characters `@@`", 1, 11, 13),
+        ("unexpected characters `" + "$" * 20 + "…`", 2, 1, 1_000_001),
+        ("unexpected character `?`", 3, 9, 10),
+    ]

@@ -15,6 +15,7 @@ so the next sees none of it (no cascades):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -34,22 +35,33 @@ _SEPARATORS = {"_NL", "SEMICOLON"}
 
 
 def lex(parser: Lark, text: str, path: str) -> tuple[list[Token], list[Diagnostic], list[int]]:
-    """Every token of `text`; a character that starts no token is reported, then read as
-    a space. Also returns where those characters were, so the parser stays quiet about
-    the statements that held them."""
+    """Every token of `text`; a character that starts no token is reported (a run of
+    them once) and skipped. Also returns where those characters were, so the parser
+    stays quiet about the statements that held them."""
+    lexer = _basic_lexer(parser)
+    state = LexerThread.from_text(lexer, text).state
+    tokens: list[Token] = []
     errors: list[Diagnostic] = []
     where: list[int] = []
-    while True:
+    while len(errors) < MAX_ERRORS:
         try:
-            return list(LexerThread.from_text(_basic_lexer(parser), text).lex(None)), errors, where
+            tokens.append(lexer.next_token(state))
+        except EOFError:
+            break
         except UnexpectedCharacters as err:
             pos = err.pos_in_stream
-            errors.append(Diagnostic(f"unexpected character `{text[pos]}`",
-                                     Span(path, err.line, err.column, err.line, err.column + 1)))
+            end = _STRAY_RUN.match(text, pos + 1).end()  # a run of them is one mistake
+            word = "characters" if end - pos > 1 else "character"
+            shown = text[pos:end] if end - pos <= 20 else text[pos:pos + 20] + "…"
+            errors.append(Diagnostic(f"unexpected {word} `{shown}`",
+                                     Span(path, err.line, err.column, err.line, err.column + end - pos)))
             where.append(pos)
-            if len(errors) >= MAX_ERRORS:
-                return [], errors, where
-            text = text[:pos] + " " + text[pos + 1:]
+            state.line_ctr.feed(text[pos:end])
+    return tokens, errors, where
+
+
+# Characters that start no token of the grammar (`!` does only in `!=`).
+_STRAY_RUN = re.compile(r"[^A-Za-z0-9_\"#\s(){}\[\],;:.=+\-*/%<>\\]*")
 
 
 def _basic_lexer(parser: Lark):
