@@ -114,3 +114,13 @@ def test_hover_on_an_op_gives_costs_and_receptive_field():
     assert result.range == lsp.Range(start=lsp.Position(line=2, character=27),
                                      end=lsp.Position(line=2, character=44))
     assert features.hover(doc, 3, 50).contents.value.startswith("**relu**")
+
+
+def test_an_error_in_an_imported_file_is_shown_at_the_import(tmp_path):
+    (tmp_path / "lib.net").write_text("block b(c) {\n    conv(c, 3) -> rellu\n}\n")
+    text = 'import "lib.net"\nnetwork n() {\n    input x: [3, 8, 8]\n    output y = x -> b(4)\n}\n'
+    doc = analyse(text, str(tmp_path / "n.net"))
+    (d,) = features.diagnostics(doc)
+    assert (d.range.start.line, d.range.start.character, d.range.end.character) == (0, 0, 16)
+    assert d.related_information[0].message == "unknown op or block `rellu`"
+    assert d.related_information[0].location.range.start == lsp.Position(line=1, character=18)

@@ -4,6 +4,7 @@ help, quick fixes, formatting and semantic tokens."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -57,12 +58,13 @@ def word_at(text: str, line: int, col: int) -> tuple[str, int] | None:
 # ---- diagnostics and quick fixes --------------------------------------------------
 
 def diagnostics(doc: Document) -> list[lsp.Diagnostic]:
+    """Each diagnostic at its range; one in an imported file is shown at the import
+    that brings it in (its own place is the first related location)."""
     out = []
     for d in doc.diagnostics:
-        if d.span is None or d.span.path != doc.path:
-            span = Span(doc.path, 1, 1, 1, 1)
-        else:
-            span = d.span
+        span = d.span if d.span is not None and d.span.path == doc.path else _import_of(doc, d.span)
+        if d.span is not None and span is not d.span:
+            d = dataclasses.replace(d, notes=((d.message, d.span), *d.notes))
         related = [lsp.DiagnosticRelatedInformation(lsp.Location(path_uri(s.path), to_range(s)), note)
                    for note, s in d.notes if s is not None]
         message = d.message + "".join(f"\n{note}" for note, s in d.notes if s is None)
@@ -72,6 +74,19 @@ def diagnostics(doc: Document) -> list[lsp.Diagnostic]:
             source="netdsl", related_information=related or None,
             data={"suggestion": _suggestion(d)} if _suggestion(d) else None))
     return out
+
+
+def _import_of(doc: Document, where: Span | None) -> Span:
+    if where is not None:
+        for item in doc.module.items:
+            if isinstance(item, ast.Import):
+                try:
+                    target, _ = import_target(item, Path(doc.path))
+                except CompileError:
+                    continue
+                if target.resolve() == Path(where.path).resolve():
+                    return item.span
+    return Span(doc.path, 1, 1, 1, 1)
 
 
 def _suggestion(d: Diagnostic) -> str | None:
