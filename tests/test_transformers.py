@@ -32,6 +32,9 @@ PUBLISHED_AT = {
     ("vit_b_16", 384): (86_859_496, 55.484),  # IMAGENET1K_SWAG_E2E_V1
     ("vit_l_16", 512): (305_174_504, 361.986),
     ("vit_h_14", 518): (633_470_440, 1016.717),
+    ("swin_v2_t", 256): (28_351_570, 5.94),  # the presets are at 224, as the reference outputs
+    ("swin_v2_s", 256): (49_737_442, 11.546),
+    ("swin_v2_b", 256): (87_930_848, 20.325),
 }
 TEXT = EXAMPLES / "text_transformer.net"
 
@@ -145,6 +148,18 @@ def test_swin_t_layers():
     assert sum(lc.cost.buffers for lc in layers.values()) == 12 * 2401
     # attention's two products in a window: 49² scores × 32 per head, 64 windows, 3 heads
     assert [lc.cost.macs for lc in layers.values() if lc.node.op == "matmul"][:2] == [64 * 3 * 49 * 49 * 32] * 2
+
+
+def test_swin_v2_t_pads_its_windows():
+    """At 224, stage 3's 14×14 map is padded to 16×16 (four 8×8 windows, shifted by 4) and stage 4's
+    7×7 to one 8×8 window, never shifted, as torchvision pads; the coordinate MLP runs on the
+    15×15 table of each block."""
+    layers = _model("swin_v2_t").analysis.layers
+    assert layers["features.5.1.attn.qkv"].node.shape == (4, 64, 1152)
+    assert layers["features.7.0.attn.qkv"].node.shape == (1, 64, 2304)
+    assert [lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"] == [(4, 4)] * 5
+    assert layers["features.1.0.attn.relative_coords_table"].cost.buffers == 15 * 15 * 2
+    assert layers["features.1.0.attn.cpb_mlp.0"].cost.macs == 15 * 15 * 2 * 512
 
 
 def test_swin3d_t_layers():

@@ -146,10 +146,11 @@ def _value_info(name: str, shape: tuple[int, ...], dynamic_batch: bool) -> onnx.
 def _check_shapes(model: onnx.ModelProto, network: Network, needed: dict[str, str], dynamic_batch: bool) -> None:
     """ONNX's inferred shape of every node's value (by value name) must be the IR's: a lowering bug otherwise."""
     inferred = {vi.name: vi for vi in model.graph.value_info}
+    batched = _batched(network)
     for value, name in needed.items():
         node = network.node(name)
-        if not node.inputs:  # inputs are declared; a param's or buffer's value is its initializer, without batch
-            continue
+        if name not in batched:  # inputs are declared; params, buffers and what is computed from them alone
+            continue             # (Swin V2's coordinate MLP) have no batch axis
         info = inferred.get(value)
         dims = [d.dim_value if d.HasField("dim_value") else d.dim_param
                 for d in info.type.tensor_type.shape.dim] if info else None
@@ -158,6 +159,16 @@ def _check_shapes(model: onnx.ModelProto, network: Network, needed: dict[str, st
             dims[0] = expected[0]  # ONNX's inference loses the batch through Resize's computed sizes
         if dims != expected:
             raise AssertionError(f"ONNX lowering of {name} ({node.op}) gives shape {dims}, the IR says {expected}")
+
+
+def _batched(network: Network) -> set[str]:
+    """The layers whose values carry the batch axis: those computed from a network input."""
+    out: set[str] = set()
+    inputs = {p.node for p in network.inputs}
+    for node in network.nodes():
+        if any(i in out or i in inputs for i in node.inputs):
+            out.add(node.name)
+    return out
 
 
 def to_bytes(model: onnx.ModelProto) -> bytes:

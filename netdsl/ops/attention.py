@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from netdsl.ops.base import GLOBAL, Ctor, Op, Param, ShapeError, Site, fmt_shape, numel, uniform_init
+from netdsl.ops.base import GLOBAL, Ctor, Op, Param, ShapeError, Site, axis_index, fmt_shape, numel, uniform_init
 from netdsl.ops.layout import channels_first
 
 
@@ -148,4 +148,92 @@ MATMUL = Op(
     macs=lambda s: numel(s.out) * s.x[-1], describe=lambda s: "·ᵀ" if s["transpose"] else "",
     torch_call=lambda s: f"{s.names[0]}.matmul({s.names[1]}" + (".transpose(-2, -1))" if s["transpose"] else ")"),
     onnx=_matmul_onnx,
+)
+
+
+def _normalize_shape(s: Site):
+    axis_index("normalize", s, s["axis"][0])
+    return s.x
+
+
+def _normalize_onnx(g, s: Site):
+    axis = axis_index("normalize", s, s["axis"][0]) + 1
+    if g.opset >= 18:
+        norm = g.op("ReduceL2", [s.names[0], g.const([axis], "int64")], keepdims=1)
+    else:
+        norm = g.op("ReduceL2", [s.names[0]], axes=[axis], keepdims=1)
+    g.op("Div", [s.names[0], g.op("Max", [norm, g.const(s["eps"], "float32")])], g.out)
+
+
+NORMALIZE = Op(
+    "normalize", "divides by the L2 norm along one axis, as F.normalize: normalize(axis=-1, eps=1e-12) (cosine"
+                 " attention)",
+    params=(Param("axis", "axes", -1), Param("eps", "float", 1e-12, above=0)),
+    resolve=lambda a: {**a, "axis": a["axis"] if isinstance(a["axis"], tuple) else (a["axis"],)},
+    shape=_normalize_shape,
+    flops=lambda s: 3 * numel(s.out), describe=lambda s: s.x_axes[axis_index("normalize", s, s["axis"][0])],
+    torch_call=lambda s: f"F.normalize({s.names[0]}, dim={axis_index('normalize', s, s['axis'][0]) + 1}"
+                         + (f", eps={s['eps']!r})" if s["eps"] != 1e-12 else ")"),
+    onnx=_normalize_onnx,
+)
+
+
+def _exp_scale_shape(s: Site):
+    x, t = s.ins
+    if len(t) > len(x) or any(b not in (1, a) for a, b in zip(x[::-1], t[::-1])):
+        raise ShapeError(f"exp_scale: the scale {fmt_shape(t)} does not broadcast over {fmt_shape(x)} from the right")
+    return x
+
+
+EXP_SCALE = Op(
+    "exp_scale", "multiplies by exp(min(t, log(most))), t broadcast from the right (Swin V2's learned logit"
+                 " scale): scores -> exp_scale(logit_scale, most=100)",
+    params=(Param("most", "float", 100.0, above=0),), inputs=2, shape=_exp_scale_shape,
+    flops=lambda s: numel(s.out) + 2 * numel(s.ins[1]),
+    torch_call=lambda s: f"{s.names[0]} * torch.clamp({s.names[1]}, max={math.log(s['most'])!r}).exp()",
+    onnx=lambda g, s: g.op("Mul", [s.names[0], g.op("Exp", [g.op("Min", [
+        s.names[1], g.const(math.log(s["most"]), "float32")])])], g.out),
+)
+
+
+def _qkv_shape(s: Site):
+    if channels_first(s.x_axes):
+        raise ShapeError(f"packed_qkv projects the last axis of tokens or a channels-last map, but its input is"
+                         f" {fmt_shape(s.x)} ({', '.join(s.x_axes)})")
+    return (*s.x[:-1], 3 * s.x[-1])
+
+
+def _qkv_weights(s: Site):
+    d = s.x[-1]
+    return {"weight": (3 * d, d), "bias": (3 * d,)} if s["bias"] else {"weight": (3 * d, d)}
+
+
+def _qkv_apply(s: Site, module: str) -> str:
+    """Swin V2 zeroes K's third of the bias in the forward (torchvision's shifted_window_attention)."""
+    if not (s["bias"] and not s["k_bias"]):
+        return f"{module}({s.names[0]})"
+    d = s.x[-1]
+    bias = f"torch.cat([{module}.bias[:{d}], torch.zeros_like({module}.bias[{d}:{2 * d}]), {module}.bias[{2 * d}:]])"
+    return f"F.linear({s.names[0]}, {module}.weight, {bias})"
+
+
+def _qkv_onnx(g, s: Site):
+    d = s.x[-1]
+    product = g.op("MatMul", [s.names[0], g.op("Transpose", [g.weight("weight")], perm=[1, 0])],
+                   None if s["bias"] else g.out)
+    if s["bias"]:
+        bias = g.weight("bias")
+        if not s["k_bias"]:
+            bias = g.op("Mul", [bias, g.const([1.0] * d + [0.0] * d + [1.0] * d, "float32")])
+        g.op("Add", [product, bias], g.out)
+
+
+PACKED_QKV = Op(
+    "packed_qkv", "the packed Q, K, V projection of the last axis, D → 3·D as nn.Linear; k_bias=false leaves K's"
+                  " bias out of the forward (Swin V2): packed_qkv(bias=true, k_bias=true)",
+    params=(Param("bias", "bool", True), Param("k_bias", "bool", True)),
+    shape=_qkv_shape,
+    weights=_qkv_weights, macs=lambda s: numel(s.out) * s.x[-1],
+    torch_module=lambda s: Ctor("nn.Linear", (("in", s.x[-1]), ("out", 3 * s.x[-1])), (("bias", s["bias"], True),)),
+    torch_apply=_qkv_apply, onnx=_qkv_onnx,
 )

@@ -25,20 +25,23 @@ def _roll_shape(s: Site):
     return s.x
 
 
-def _roll_onnx(g, s: Site):
-    """Each axis: its last `shift` positions, then the rest (Slice and Concat)."""
-    x = s.names[0]
-    axes = axis_indices("roll", s, s["axes"])
-    for n, (axis, shift) in enumerate(zip(axes, s["shifts"])):
-        size = s.x[axis]
-        cut = (size - shift % size) % size
-        out = g.out if n == len(axes) - 1 else None
-        if cut == 0:
-            x = g.op("Identity", [x], out)
-            continue
+def _roll_values(g, x: str, sizes: tuple[int, ...], moves: list[tuple[int, int]], out: str | None) -> str:
+    """torch.roll in ONNX: for each (axis, shift), the last `shift` positions, then the rest."""
+    moves = [(axis, shift) for axis, shift in moves if shift % sizes[axis]]
+    for n, (axis, shift) in enumerate(moves):
+        size = sizes[axis]
+        cut = size - shift % size
         parts = [g.op("Slice", [x, g.const([lo], "int64"), g.const([hi], "int64"), g.const([axis + 1], "int64")])
                  for lo, hi in ((cut, size), (0, cut))]
-        x = g.op("Concat", parts, out, axis=axis + 1)
+        x = g.op("Concat", parts, out if n == len(moves) - 1 else None, axis=axis + 1)
+    return x if moves or out is None else g.op("Identity", [x], out)
+
+
+def _torch_roll(x: str, moves: list[tuple[int, int]]) -> str:
+    moves = [(axis, shift) for axis, shift in moves if shift]
+    if not moves:
+        return x
+    return f"torch.roll({x}, {tuple(v for _, v in moves)}, {tuple(a + 1 for a, _ in moves)})"
 
 
 ROLL = Op(
@@ -46,9 +49,9 @@ ROLL = Op(
     params=(Param("shifts", "shape"), Param("axes", "axes")), shape=_roll_shape,
     describe=lambda s: ", ".join(f"{s.x_axes[a]}{v:+d}" for a, v in zip(axis_indices("roll", s, s["axes"]),
                                                                           s["shifts"])),
-    torch_call=lambda s: f"torch.roll({s.names[0]}, {tuple(s['shifts'])}, "
-                         f"{tuple(a + 1 for a in axis_indices('roll', s, s['axes']))})",
-    onnx=_roll_onnx,
+    torch_call=lambda s: _torch_roll(s.names[0], list(zip(axis_indices("roll", s, s["axes"]), s["shifts"]))),
+    onnx=lambda g, s: _roll_values(g, s.names[0], s.x, list(zip(axis_indices("roll", s, s["axes"]), s["shifts"])),
+                                   g.out),
 )
 
 
@@ -58,12 +61,18 @@ def _per_axis(values: tuple[int, ...], n: int) -> tuple[int, ...]:
     return (values[0],) * n if len(set(values)) == 1 else tuple(values)
 
 
-def _cut(op: str, s: Site, sizes: tuple[int, ...]) -> tuple[int, ...]:
-    """The window size per axis of a map of `sizes`, checked to divide it."""
+def _geometry(op: str, s: Site, sizes: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(window, shift, padded sizes) per axis of a map of `sizes`: each axis padded at its end to a
+    multiple of its window, as torchvision pads."""
     window = _per_axis(s["size"], len(sizes))
-    if len(window) != len(sizes) or any(n % w for n, w in zip(sizes, window)):
-        raise ShapeError(f"{op}: a {fmt_shape(sizes)} map does not divide into windows of {fmt_shape(window)}")
-    return window
+    shift = _per_axis(s["shift"], len(sizes))
+    if len(window) != len(sizes) or len(shift) != len(sizes):
+        raise ShapeError(f"{op}: a {fmt_shape(sizes)} map needs {len(sizes)} window sizes and shifts, not"
+                         f" {fmt_shape(window)} and {fmt_shape(shift)}")
+    padded = tuple(-(-n // w) * w for n, w in zip(sizes, window))
+    if any(v >= w for v, w in zip(shift, window)):
+        raise ShapeError(f"{op}: the shift {fmt_shape(shift)} must be below the window {fmt_shape(window)}")
+    return window, shift, padded
 
 
 def _map(op: str, s: Site) -> tuple[int, ...]:
@@ -74,9 +83,8 @@ def _map(op: str, s: Site) -> tuple[int, ...]:
 
 
 def _windows_shape(s: Site):
-    sizes = _map("windows", s)
-    window = _cut("windows", s, sizes)
-    return (numel(sizes) // numel(window), numel(window), s.x[-1])
+    window, _, padded = _geometry("windows", s, _map("windows", s))
+    return (numel(padded) // numel(window), numel(window), s.x[-1])
 
 
 def _order(k: int, windows_first: bool) -> list[int]:
@@ -87,58 +95,98 @@ def _order(k: int, windows_first: bool) -> list[int]:
     return [0, *range(1, 2 * k, 2), *range(2, 2 * k + 1, 2), 2 * k + 1]
 
 
-def _split(s: Site, windows_first: bool) -> list[int]:
+def _split(window: tuple[int, ...], padded: tuple[int, ...], c: int, windows_first: bool) -> list[int]:
     """The axes (besides batch) between which the partitions permute: n0, s0, n1, s1, …, C of the map,
     or n0, n1, …, s0, s1, …, C of its windows."""
-    spatial = (s.out if windows_first else s.x)[:-1]
-    window = _per_axis(s["size"], len(spatial))
-    counts = [n // w for n, w in zip(spatial, window)]
+    counts = [n // w for n, w in zip(padded, window)]
     if windows_first:
-        return [*counts, *window, s.x[-1]]
-    return [*(v for pair in zip(counts, window) for v in pair), s.x[-1]]
+        return [*counts, *window, c]
+    return [*(v for pair in zip(counts, window) for v in pair), c]
 
 
-def _reorder_torch(s: Site, windows_first: bool) -> str:
+def _reorder(x: str, window, padded, c: int, windows_first: bool, after: tuple[int, ...]) -> str:
     """torchvision's view → permute → reshape, with the batch axis first."""
-    before, k = _split(s, windows_first), len(s.out if windows_first else s.x) - 1
-    return (f"{s.names[0]}.reshape(-1, {', '.join(map(str, before))}).permute{tuple(_order(k, windows_first))}"
-            f".reshape(-1, {', '.join(map(str, s.out))})")
+    before = _split(window, padded, c, windows_first)
+    return (f"{x}.reshape(-1, {', '.join(map(str, before))}).permute{tuple(_order(len(window), windows_first))}"
+            f".reshape(-1, {', '.join(map(str, after))})")
 
 
-def _reorder_onnx(g, s: Site, windows_first: bool) -> None:
-    k = len(s.out if windows_first else s.x) - 1
-    split = g.op("Reshape", [s.names[0], g.const([0, *_split(s, windows_first)], "int64")])
-    swapped = g.op("Transpose", [split], perm=_order(k, windows_first))
+def _windows_torch(s: Site) -> str:
+    """Pad the ends, roll by −shift, partition (torchvision's shifted_window_attention, first half)."""
+    sizes, c = s.x[:-1], s.x[-1]
+    window, shift, padded = _geometry("windows", s, sizes)
+    x = s.names[0]
+    if padded != sizes:  # F.pad lists the last axis first: C, then the map's axes from the last
+        x = f"F.pad({x}, {(0, 0) + tuple(v for n, p in zip(sizes[::-1], padded[::-1]) for v in (0, p - n))})"
+    x = _torch_roll(x, [(i, -v) for i, v in enumerate(shift)])
+    return _reorder(x, window, padded, c, False, s.out)
+
+
+def _windows_onnx(g, s: Site):
+    sizes, c = s.x[:-1], s.x[-1]
+    window, shift, padded = _geometry("windows", s, sizes)
+    x = s.names[0]
+    if padded != sizes:
+        ends = [0, *(p - n for n, p in zip(sizes, padded)), 0]
+        x = g.op("Pad", [x, g.const([0] * len(ends) + ends, "int64")])
+    x = _roll_values(g, x, (*padded, c), [(i, -v) for i, v in enumerate(shift)], None)
+    split = g.op("Reshape", [x, g.const([0, *_split(window, padded, c, False)], "int64")])
+    swapped = g.op("Transpose", [split], perm=_order(len(window), False))
     g.op("Reshape", [swapped, g.const([0, *s.out], "int64")], g.out)
 
 
 _SIZE = Param("size", "spatial", minimum=1)
+_SHIFT = Param("shift", "spatial", 0, minimum=0)
 
 WINDOWS = Op(
-    "windows", "cuts a channels-last map (H×W×C, T×H×W×C) into windows of tokens, nW×S×C: windows(size), an"
-               " integer or one per axis (Swin's window partition)",
-    params=(_SIZE,), shape=_windows_shape, axes=lambda s: ("win", "n", "d"),
-    describe=lambda s: f"{fmt_shape(_per_axis(s['size'], len(s.x) - 1))}, {s.out[0]} windows",
-    torch_call=lambda s: _reorder_torch(s, False), onnx=lambda g, s: _reorder_onnx(g, s, False),
+    "windows", "cuts a channels-last map (H×W×C, T×H×W×C) into windows of tokens, nW×S×C, padding its ends to"
+               " whole windows and rolling it by −shift first: windows(size, shift=0), each an integer or one per"
+               " axis (Swin's window partition)",
+    params=(_SIZE, _SHIFT), shape=_windows_shape, axes=lambda s: ("win", "n", "d"),
+    describe=lambda s: f"{fmt_shape(_geometry('windows', s, s.x[:-1])[0])}, {s.out[0]} windows",
+    torch_call=_windows_torch, onnx=_windows_onnx,
 )
 
 
 def _unwindows_shape(s: Site):
     sizes = s["shape"]
-    window = _cut("unwindows", s, sizes)
-    if len(s.x) != 3 or s.x[:2] != (numel(sizes) // numel(window), numel(window)):
+    window, _, padded = _geometry("unwindows", s, sizes)
+    if len(s.x) != 3 or s.x[:2] != (numel(padded) // numel(window), numel(window)):
         raise ShapeError(f"unwindows: {fmt_shape(s.x)} is not the windows of {fmt_shape(window)} of a"
                          f" {fmt_shape(sizes)} map")
     return (*sizes, s.x[2])
 
 
+def _unwindows_torch(s: Site) -> str:
+    """Reverse the partition, roll back by +shift, crop the padding (the second half)."""
+    sizes, c = s["shape"], s.x[-1]
+    window, shift, padded = _geometry("unwindows", s, sizes)
+    x = _torch_roll(_reorder(s.names[0], window, padded, c, True, (*padded, c)), list(enumerate(shift)))
+    if padded != tuple(sizes):
+        x = f"{x}[:, {', '.join(f':{n}' for n in sizes)}]"
+    return x
+
+
+def _unwindows_onnx(g, s: Site):
+    sizes, c = s["shape"], s.x[-1]
+    window, shift, padded = _geometry("unwindows", s, sizes)
+    split = g.op("Reshape", [s.names[0], g.const([0, *_split(window, padded, c, True)], "int64")])
+    swapped = g.op("Transpose", [split], perm=_order(len(window), True))
+    x = g.op("Reshape", [swapped, g.const([0, *padded, c], "int64")])
+    cropped = padded != tuple(sizes)
+    x = _roll_values(g, x, (*padded, c), list(enumerate(shift)), None if cropped else g.out)
+    if cropped:
+        k = len(sizes)
+        g.op("Slice", [x, g.const([0] * k, "int64"), g.const(list(sizes), "int64"),
+                       g.const(list(range(1, k + 1)), "int64")], g.out)
+
+
 UNWINDOWS = Op(
-    "unwindows", "puts windows back into the map they were cut from: unwindows(size, shape), e.g."
-                 " unwindows(7, [56, 56])",
-    params=(_SIZE, Param("shape", "shape")), shape=_unwindows_shape,
+    "unwindows", "puts windows back into the map they were cut from, rolled back and its padding cropped:"
+                 " unwindows(size, shape, shift=0), e.g. unwindows(7, [56, 56], 3)",
+    params=(_SIZE, Param("shape", "shape"), _SHIFT), shape=_unwindows_shape,
     axes=lambda s: ("h", "w", "c") if len(s.out) == 3 else ("t", "h", "w", "c"),
-    describe=lambda s: fmt_shape(s["shape"]),
-    torch_call=lambda s: _reorder_torch(s, True), onnx=lambda g, s: _reorder_onnx(g, s, True),
+    describe=lambda s: fmt_shape(s["shape"]), torch_call=_unwindows_torch, onnx=_unwindows_onnx,
 )
 
 
@@ -147,6 +195,13 @@ class _LongTensor(tuple):
 
     def __repr__(self) -> str:
         return f"torch.empty({', '.join(str(int(d)) for d in self)}, dtype=torch.long)"
+
+
+class _Empty(tuple):
+    """A shape the code generator writes as a float `torch.empty(…)`."""
+
+    def __repr__(self) -> str:
+        return f"torch.empty({', '.join(str(int(d)) for d in self)})"
 
 
 def _window(s: Site) -> tuple[int, ...]:
@@ -203,17 +258,23 @@ POSITION_INDEX = Op(
 def _bias_shape(s: Site):
     scores, table, index = s.ins
     tokens = scores[-1] if len(scores) >= 3 else 0
-    if len(scores) < 3 or scores[-2] != tokens or len(table) != 2 or table[1] != scores[-3] \
+    if len(scores) < 3 or scores[-2] != tokens or len(table) < 2 or table[-1] != scores[-3] \
             or numel(index) != tokens * tokens:
         raise ShapeError(f"relative_bias: scores {fmt_shape(scores)} (…×heads×S×S), table {fmt_shape(table)}"
-                         f" (rows×heads) and index {fmt_shape(index)} (S² or S×S) do not fit")
+                         f" (…×heads) and index {fmt_shape(index)} (S² or S×S) do not fit")
     return scores
+
+
+def _rows(s: Site) -> str:
+    """The table as rows × heads (Swin V2's comes from its MLP as 1×(2h − 1)×(2w − 1)×heads)."""
+    return s.names[1] if len(s.ins[1]) == 2 else f"{s.names[1]}.reshape(-1, {s.ins[1][-1]})"
 
 
 def _bias_onnx(g, s: Site):
     scores, table, index = s.names
-    tokens, heads = s.x[-1], s.ins[1][1]
+    tokens, heads = s.x[-1], s.ins[1][-1]
     flat = g.op("Reshape", [index, g.const([-1], "int64")])
+    table = g.op("Reshape", [table, g.const([-1, heads], "int64")])
     rows = g.op("Reshape", [g.op("Gather", [table, flat], axis=0), g.const([tokens, tokens, heads], "int64")])
     g.op("Add", [scores, g.op("Transpose", [rows], perm=[2, 0, 1])], g.out)
 
@@ -222,7 +283,7 @@ RELATIVE_BIAS = Op(
     "relative_bias", "adds a relative-position bias to attention scores: scores -> relative_bias(table, index),"
                      " table[index] as heads×S×S",
     inputs=3, shape=_bias_shape, flops=lambda s: numel(s.out),
-    torch_call=lambda s: f"{s.names[0]} + {s.names[1]}[{s.names[2]}.reshape(-1)].view({s.x[-1]}, {s.x[-1]}, -1)"
+    torch_call=lambda s: f"{s.names[0]} + {_rows(s)}[{s.names[2]}.reshape(-1)].view({s.x[-1]}, {s.x[-1]}, -1)"
                          f".permute(2, 0, 1)",
     onnx=_bias_onnx,
 )
@@ -290,4 +351,26 @@ SHIFT_MASK = Op(
     shape=_mask_shape, flops=lambda s: numel(s.out), describe=lambda s: f"shift {fmt_shape(_mask_args(s)[2])}",
     torch_call=_mask_torch,
     onnx=lambda g, s: g.op("Add", [s.names[0], g.const(shift_mask(*_mask_args(s)), "float32")], g.out),
+)
+
+
+def coords_table(window: tuple[int, ...]):
+    """Swin V2's relative_coords_table, 1×(2h − 1)×(2w − 1)×2: each relative offset scaled to [−8, 8]
+    and log-spaced, sign(x)·log2(|x| + 1)/3, computed in float32 as torchvision does."""
+    import numpy as np
+
+    axes = [np.arange(-(w - 1), w, dtype=np.float32) for w in window]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)[None]
+    grid = grid / np.asarray([w - 1 for w in window], np.float32) * np.float32(8)
+    return (np.sign(grid) * np.log2(np.abs(grid) + np.float32(1.0)) / np.float32(3.0)).astype(np.float32)
+
+
+COORDS_TABLE = Op(
+    "coords_table", "Swin V2's relative_coords_table of a window (a buffer, 1×(2h − 1)×(2w − 1)×2 stored, used"
+                    " as (2h − 1)×(2w − 1)×2): coords_table(size)",
+    params=(_SIZE,), inputs=0, shape=lambda s: (*(2 * w - 1 for w in _window(s)), len(_window(s))),
+    axes=lambda s: ("i", "j", "xy"), buffers=lambda s: {"": (1, *s.out)},
+    init=lambda site, key, shapes, rng: coords_table(_window(site)), describe=lambda s: fmt_shape(_window(s)),
+    torch_module=lambda s: Ctor("nn.Buffer", (("data", _Empty((1, *s.out))),)),
+    torch_apply=lambda s, module: module, onnx=lambda g, s: g.weight(""),
 )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 
 from netdsl import CompileError
-from netdsl.ops.windows import relative_index, shift_mask
+from netdsl.ops.windows import coords_table, relative_index, shift_mask
 from tests.ops.support import compile_net, net, random_state, run_torch_and_onnx
 
 torch = pytest.importorskip("torch")
@@ -79,6 +80,9 @@ def _windows(x, s):
     ("[6, 8, 4]", "roll([0, 6], [\"h\", \"w\"])", (6, 8, 4), lambda x: torch.roll(x, (0, 6), (1, 2))),
     ("[6, 8, 4]", "windows(2)", (12, 4, 4), lambda x: _windows(x, 2)),
     ("[6, 8, 4]", "windows(2) -> unwindows(2, [6, 8])", (6, 8, 4), lambda x: x),
+    ("[5, 7, 4]", "windows(4, shift=2)", (4, 16, 4),
+     lambda x: _windows(torch.roll(torch.nn.functional.pad(x, (0, 0, 0, 1, 0, 3)), (-2, -2), (1, 2)), 4)),
+    ("[5, 7, 4]", "windows(4, shift=[2, 1]) -> unwindows(4, [5, 7], [2, 1])", (5, 7, 4), lambda x: x),
     ("[4, 6, 6, 2]", "windows([2, 3, 3])", (8, 18, 2), lambda x: _windows3d(x, (2, 3, 3))),
     ("[4, 6, 6, 2]", "windows([2, 3, 3]) -> unwindows([2, 3, 3], [4, 6, 6])", (4, 6, 6, 2), lambda x: x),
     ("[4, 6, 5]", "windows(2) -> matmul(in -> windows(2), transpose=true)", (6, 4, 4),
@@ -139,8 +143,8 @@ def test_position_index_is_an_int64_buffer(tmp_path):
 
 
 @pytest.mark.parametrize("shape, chain, message", [
-    ("[7, 8, 4]", "windows(2)", "windows: a 7×8 map does not divide into windows of 2×2"),
-    ("[6, 8, 4]", "windows([2, 2, 3])", "windows: a 6×8 map does not divide into windows of 2×2×3"),
+    ("[6, 8, 4]", "windows([2, 2, 3])", "windows: a 6×8 map needs 2 window sizes and shifts, not 2×2×3 and 0×0"),
+    ("[6, 8, 4]", "windows(4, shift=4)", "windows: the shift 4×4 must be below the window 4×4"),
     ("[4, 8, 8]", "permute(\"c\", \"h\", \"w\") -> windows(2)",
      "windows needs a channels-last map (h, w, c or t, h, w, c), but its input is 8×4×8 (c, h, w):"
      " permute(\"h\", \"w\", \"c\") first"),
@@ -175,3 +179,47 @@ def test_square_buffers_and_params_are_built_whole(tmp_path):
     assert state["relative_position_index"].flatten().tolist() == relative_index((2, 2, 2))
     assert tuple(state["square"].shape) == (1, 1, 8, 8)
     run_torch_and_onnx(model)
+
+
+def torchvision_coords_table(window: tuple[int, int]):
+    """ShiftedWindowAttentionV2.define_relative_position_bias_table, as torchvision writes it."""
+    h = torch.arange(-(window[0] - 1), window[0], dtype=torch.float32)
+    w = torch.arange(-(window[1] - 1), window[1], dtype=torch.float32)
+    table = torch.stack(torch.meshgrid([h, w], indexing="ij")).permute(1, 2, 0).contiguous().unsqueeze(0)
+    table[:, :, :, 0] /= window[0] - 1
+    table[:, :, :, 1] /= window[1] - 1
+    table *= 8
+    return torch.sign(table) * torch.log2(torch.abs(table) + 1.0) / 3.0
+
+
+@pytest.mark.parametrize("window", [(8, 8), (7, 7), (3, 5)])
+def test_coords_table_is_torchvisions(window):
+    torch.testing.assert_close(torch.from_numpy(coords_table(window)), torchvision_coords_table(window))
+
+
+def test_swin_v2_scores_equal_torchvisions(tmp_path):
+    """Cosine scores of 2 heads over 4×4 windows, K's bias left out, scaled by exp(min(logit_scale,
+    log 100)), plus 16·sigmoid of the coordinate MLP's bias: torchvision's V2 steps, one by one."""
+    model = compile_net(tmp_path, """network n() {
+    input x: [8, 8, 6] as h, w, c
+    table = coords: coords_table(4) -> cpb: (linear(16) -> relu -> linear(2, bias=false)) -> sigmoid -> scale(16.0)
+    q = x -> windows(4) -> qkv: packed_qkv(k_bias=false) -> reshape([4, 16, 3, 2, 3]) -> permute(2, 0, 3, 1, 4)
+    output y = q -> take(0) -> normalize -> matmul(q -> take(1) -> normalize, transpose=true)
+        -> exp_scale(logit: param([2, 1, 1], 2.3)) -> relative_bias(table, index: position_index(4))
+}""")
+    state = random_state(model)
+    state["logit"] = np.array([[[5.0]], [[0.5]]], np.float32)  # one above log(100): clamped
+    state["coords"] = torchvision_coords_table((4, 4)).numpy()
+    state["index"] = torchvision_index((4, 4)).numpy()
+    _, inputs, expected = run_torch_and_onnx(model, state=state)
+    s = {k: torch.from_numpy(v) for k, v in state.items()}
+    bias = s["qkv.bias"].clone()
+    bias[6:12] = 0
+    qkv = torch.nn.functional.linear(_windows(torch.from_numpy(inputs["x"]), 4), s["qkv.weight"], bias)
+    q, k = qkv.reshape(2, 4, 16, 3, 2, 3).permute(3, 0, 1, 4, 2, 5)[:2]
+    scores = torch.nn.functional.normalize(q, dim=-1) @ torch.nn.functional.normalize(k, dim=-1).transpose(-2, -1)
+    scores = scores * torch.clamp(s["logit"], max=math.log(100.0)).exp()
+    hidden = torch.relu(torch.nn.functional.linear(s["coords"], s["cpb.0.weight"], s["cpb.0.bias"]))
+    table = torch.nn.functional.linear(hidden, s["cpb.2.weight"]).view(-1, 2)
+    bias = 16 * torch.sigmoid(table[s["index"]].view(16, 16, -1).permute(2, 0, 1))
+    torch.testing.assert_close(torch.from_numpy(expected[0]), scores + bias, rtol=1e-5, atol=1e-5)
