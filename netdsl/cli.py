@@ -188,10 +188,10 @@ def cmd_nets(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     """Browse the network in the terminal; reloads when the file is saved."""
     from netdsl.library import resolve
-    from netdsl.views.tui import run
+    from netdsl.views.tui import run_and_exit
 
     path, net = resolve(args.file, args.net)
-    return run(path, net, _overrides(args.set or []), compare=args.compare)
+    return run_and_exit(path, net, _overrides(args.set or []), compare=args.compare)
 
 
 @command("compare")

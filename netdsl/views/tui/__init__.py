@@ -5,8 +5,10 @@ Importing this package is cheap; Textual loads only when the UI runs.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 
 def run(path: str | Path, net: str | None = None, overrides: dict[str, Any] | None = None,
@@ -17,3 +19,14 @@ def run(path: str | Path, net: str | None = None, overrides: dict[str, Any] | No
 
     NetdslApp(path, net, overrides, compare=compare).run()
     return 0
+
+
+def run_and_exit(path: str | Path, net: str | None = None, overrides: dict[str, Any] | None = None,
+                 compare: str | None = None) -> NoReturn:
+    """`netdsl tui`: runs the UI, then ends the process at once. Tearing down the interpreter's
+    objects after `q` took longer than the UI's own exit (1.2 s of 1.6 s on NASNet-A Large);
+    the terminal is already restored and nothing is left to write."""
+    status = run(path, net, overrides, compare)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

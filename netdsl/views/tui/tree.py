@@ -77,6 +77,12 @@ class NetworkTree(Tree[str]):
         self.move_cursor(node)
         self.scroll_to_node(node)
 
+    def get_label_width(self, node: TreeNode[str]) -> int:
+        """Without rendering: labels are one cell a character (names, op, shape, counts) and an
+        expandable row has the 2-cell icon. Rendering each of 20,000 labels to measure it held
+        up every rebuild of the tree, `q` included, for seconds."""
+        return len(node.label.plain) + (len(self.ICON_NODE) if node.allow_expand else 0)
+
     def node_for(self, name: str) -> TreeNode[str] | None:
         return self._by_name.get(name)
 
