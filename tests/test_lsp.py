@@ -10,6 +10,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+import netdsl
 from netdsl.lsp.features import path_uri
 from tests.conftest import NETS
 
@@ -113,6 +114,8 @@ async def test_hover_on_a_block_call_gives_its_totals(client):
     value = result.contents.value
     assert value.startswith("**inception** (block) — network `googlenet`")
     assert "`inception4a` → **512×14×14**" in value
+    field = netdsl.load(NETS / "googlenet.net", "googlenet").analysis.layers["inception4a.0"].receptive_field
+    assert field == (107, 107) and "receptive field 107×107" in value  # the concat's: the block's output
 
 
 async def test_completion_after_an_arrow(client, tmp_path):

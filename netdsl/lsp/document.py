@@ -123,11 +123,25 @@ def instances(analysis: Analysis) -> dict[Span, list[Instance]]:
         found.setdefault(node.span, []).append(
             Instance(name, kind, node.op, node.shape, layer.cost, layer.receptive_field))
     network = analysis.network
+    last = _last_layers(analysis, network.scopes)
     for path, scope in network.scopes.items():
         if path and path in analysis.scope_shapes:
+            field = analysis.layers[last[path]].receptive_field if path in last else None
             found.setdefault(scope.span, []).append(Instance(
-                path, scope.kind, scope.name, analysis.scope_shapes[path], analysis.scopes.get(path, Cost())))
+                path, scope.kind, scope.name, analysis.scope_shapes[path], analysis.scopes.get(path, Cost()), field))
     return found
+
+
+def _last_layers(analysis: Analysis, scopes) -> dict[str, str]:
+    """The last layer of each scope, whose receptive field is the scope's."""
+    last: dict[str, str] = {}
+    for name in analysis.layers:
+        parts = name.split(".")
+        for k in range(1, len(parts)):
+            prefix = ".".join(parts[:k])
+            if prefix in scopes:
+                last[prefix] = name
+    return last
 
 
 # ---- the syntax tree, position by position ------------------------------------
