@@ -126,9 +126,9 @@ def instances(analysis: Analysis) -> dict[Span, list[Instance]]:
     last = _last_layers(analysis, network.scopes)
     for path, scope in network.scopes.items():
         if path and path in analysis.scope_shapes:
-            field = analysis.layers[last[path]].receptive_field if path in last else None
+            rf = analysis.layers[last[path]].receptive_field if path in last else None
             found.setdefault(scope.span, []).append(Instance(
-                path, scope.kind, scope.name, analysis.scope_shapes[path], analysis.scopes.get(path, Cost()), field))
+                path, scope.kind, scope.name, analysis.scope_shapes[path], analysis.scopes.get(path, Cost()), rf))
     return found
 
 
