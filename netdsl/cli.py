@@ -7,6 +7,7 @@ Exit status: 0 success, 1 diagnostics (a mistake in a .net file), 2 usage.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from netdsl import __version__
 from netdsl.diagnostics import CompileError, Diagnostic, render
+from netdsl.io import ReadError, WriteError, flush_stdout
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
@@ -346,15 +348,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     diskcache.enable()  # a command parses the files the previous one did: keep their trees between runs
+    reason = None
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except CompileError as err:
         _print_diagnostics(err.diagnostics)
+        status = EXIT_DIAGNOSTICS
+    except (WriteError, ReadError) as err:
+        print(f"netdsl: error: {err}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        flush_stdout()
         return EXIT_OK
+    except OSError as err:
+        if err.errno not in _STDOUT_ERRORS:
+            raise
+        flush_stdout()  # a print to a full stdout raised: exit's own flush must not fail again
+        reason = err.strerror
+    reason = reason or flush_stdout()
+    if reason:
+        print(f"netdsl: error: cannot write <stdout>: {reason}", file=sys.stderr)
+        return EXIT_DIAGNOSTICS
+    return status
+
+
+_STDOUT_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EDQUOT)
 
 
 if __name__ == "__main__":

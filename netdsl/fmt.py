@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic
+from netdsl.io import ReadError, WriteError, read_text, write_atomic
 from netdsl.syntax.format import FormatError, format_source
 
 
@@ -26,12 +27,12 @@ def fmt_files(paths: Iterable[str], check: bool = False, diff: bool = False) -> 
     changed, diagnostics = 0, []
     for path in net_files(paths):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             formatted = format_source(text, str(path))
         except CompileError as err:
             diagnostics.extend(err.diagnostics)
             continue
-        except (OSError, FormatError) as err:
+        except (ReadError, FormatError) as err:
             diagnostics.append(Diagnostic(str(err), None))
             continue
         if formatted == text:
@@ -43,6 +44,16 @@ def fmt_files(paths: Iterable[str], check: bool = False, diff: bool = False) -> 
         if check or diff:
             print(f"would reformat {path}", file=sys.stderr)
         else:
-            path.write_text(formatted, encoding="utf-8")
+            try:
+                write_atomic(path, _with_bom(formatted, path))
+            except WriteError as err:
+                diagnostics.append(Diagnostic(str(err), None))
+                continue
             print(f"reformatted {path}", file=sys.stderr)
     return changed, diagnostics
+
+
+def _with_bom(text: str, path: Path) -> str:
+    """A file that began with a BOM keeps it: fmt changes layout, not encoding."""
+    with open(path, "rb") as original:
+        return "\ufeff" + text if original.read(3) == b"\xef\xbb\xbf" else text

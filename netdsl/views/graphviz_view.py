@@ -8,8 +8,6 @@ fill that makes the expensive layers stand out, dashed training-only parts.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Callable
 import graphviz
 
 from netdsl.analysis.costs import Analysis, Cost
+from netdsl.io import WriteError, write_atomic
 from netdsl.views.graphview import Box, GraphView, auto_depth, fold
 from netdsl.views.units import human, human_bytes, shape_text
 
@@ -220,16 +219,7 @@ def write(analysis: Analysis, path: str | Path, options: RenderOptions = RenderO
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as err:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise RenderError(f"cannot write {path}: {err.strerror}") from None
+        write_atomic(path, data)
+    except WriteError as err:
+        raise RenderError(str(err)) from None
