@@ -48,10 +48,8 @@ class Exported:
 def requirements(target: str, verify: bool, weights: str | Path | None) -> list[tuple[str, str]]:
     """(module, what needs it) for each optional dependency this export will import."""
     needs = []
-    if verify:
-        needs.append(("torch", "--verify"))
-        if target == "onnx":
-            needs.append(("onnxruntime", "--verify of ONNX"))
+    if verify:  # the PyTorch module against the ONNX model in onnxruntime, whichever was written
+        needs += [("torch", "--verify"), ("onnxruntime", "--verify")]
     if weights is not None:
         suffix = Path(weights).suffix
         needs.append(("safetensors", "--weights .safetensors") if suffix == ".safetensors"
@@ -119,19 +117,37 @@ def _onnx(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: bool
 
 
 def _torch(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: bool, seed: int):
+    """The source; its check runs the written module against the ONNX lowering in onnxruntime, an
+    independent lowering of the same IR (built before anything is written). Where ONNX cannot hold
+    the network (an output named like an input), against the module that to_torch() builds."""
     from netdsl.backends.torch_codegen import generate
 
     network = model.network
     source = generate(network, model.source.name)
+    if not verify:
+        return source, None
+    reference = _onnx_reference(network, state, opset)
 
     def check():
         import torch
 
         from netdsl.backends.torch_module import build_module, load_source
-        from netdsl.backends.verify import torch_outputs, verify as compare
+        from netdsl.backends.verify import compare, onnx_outputs, random_inputs, torch_outputs
 
         standalone = load_source(source, network.name)["build"]()
         standalone.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()})
-        return compare(network, build_module(network, state), lambda inputs: torch_outputs(standalone, network, inputs),
-                       seed=seed)
-    return source, check if verify else None
+        inputs = random_inputs(network, 1, seed)
+        expected = (onnx_outputs(reference, inputs) if reference is not None
+                    else torch_outputs(build_module(network, state), network, inputs))
+        return compare(expected, torch_outputs(standalone, network, inputs))
+    return source, check
+
+
+def _onnx_reference(network: Any, state: dict, opset: int) -> bytes | None:
+    from netdsl.backends.onnx_export import export as to_onnx
+    from netdsl.backends.onnx_export import to_bytes
+
+    try:
+        return to_bytes(to_onnx(network, state, opset))
+    except CompileError:
+        return None
