@@ -23,6 +23,7 @@ PUBLISHED = {
     "swin_t": (28_288_354, 4.491, None),
     "swin_s": (49_606_258, 8.741, None),
     "swin_b": (87_768_224, 15.431, None),
+    "maxvit_t": (30_919_624, 5.558, None),
     "swin3d_t": (28_158_070, 43.882, None),  # Kinetics-400, 16×224×224 clips
     "swin3d_s": (49_816_678, 82.841, None),
     "swin3d_b": (88_048_984, 140.667, None),
@@ -160,6 +161,17 @@ def test_swin_v2_t_pads_its_windows():
     assert [lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"] == [(4, 4)] * 5
     assert layers["features.1.0.attn.relative_coords_table"].cost.buffers == 15 * 15 * 2
     assert layers["features.1.0.attn.cpb_mlp.0"].cost.macs == 15 * 15 * 2 * 512
+
+
+def test_maxvit_t_partitions():
+    """The first stage's 56×56 map as 64 windows of 7×7 tokens, then as 64 groups of 49 tokens spread
+    over the map (one from each 8×8 cell of a 7×7 grid); the bias index is torchvision's 49×49."""
+    layers = _model("maxvit_t").analysis.layers
+    first = "blocks.0.layers.0.layers"
+    assert layers[f"{first}.window_attention.attn_layer.1.to_qkv"].node.shape == (64, 49, 192)
+    assert layers[f"{first}.grid_attention.attn_layer.1.to_qkv"].node.shape == (64, 49, 192)
+    assert layers[f"{first}.window_attention.attn_layer.1.relative_position_index"].node.shape == (49, 49)
+    assert layers[f"{first}.MBconv.layers.conv_b.0"].node.shape == (256, 56, 56)
 
 
 def test_swin3d_t_layers():
