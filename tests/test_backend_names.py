@@ -124,6 +124,17 @@ def test_inputs_named_like_python_keep_keyword_calls():
     assert torch.equal(module(map=a, F_=b), torch.cat([b.relu(), a], 1))
 
 
+def test_renamed_inputs_stay_distinct():
+    """`F` must become a parameter apart from an input already called `F_`."""
+    path = DIRECTORY / "clash.net"
+    path.write_text("network p() {\n    input F: [2, 4, 4]\n    input F_: [3, 4, 4]\n    input self: [1, 4, 4]\n"
+                    "    output y = concat(F_, F, self)\n}\n")
+    model = netdsl.load(path)
+    assert "def forward(self, F__2, F_, self_):" in model.torch_source()
+    a, b, c = torch.randn(1, 2, 4, 4), torch.randn(1, 3, 4, 4), torch.randn(1, 1, 4, 4)
+    assert torch.equal(model.to_torch()(a, F_=b, self_=c), torch.cat([b, a, c], 1))
+
+
 @pytest.mark.parametrize("label", ["forward", "training", "type", "half", "eval", "_modules", "keys", "__dict__"])
 def test_labels_that_are_module_attributes_are_located_errors(label):
     path = DIRECTORY / "attr.net"

@@ -51,7 +51,7 @@ class Identifiers:
         if base in self.avoid:
             base += "_"
         name = base
-        if name in self.taken:
+        if name in self.taken or name in self.avoid:
             n = self._next.get(base, 2)
             while f"{base}_{n}" in self.taken or f"{base}_{n}" in self.avoid:
                 n += 1
@@ -65,8 +65,10 @@ class Identifiers:
         self.taken.add(name)
 
 
-def parameter(name: str) -> str:
-    """A network input as a forward parameter: its own name, so keyword calls work, unless
-    Python or the generated code needs that name (`class` → `class_`, `F` → `F_`)."""
-    ident = sanitise(name)
-    return ident + "_" if keyword.iskeyword(ident) or ident in GENERATED else ident
+def parameters(names: list[str]) -> list[str]:
+    """Network inputs as forward parameters: each under its own name, so keyword calls work, unless
+    Python or the generated code needs that name (`class` → `class_`, `F` → `F_`, unique still)."""
+    reserved = frozenset(keyword.kwlist) | GENERATED
+    kept = {n for n in names if n.isidentifier() and n.isascii() and n not in reserved}
+    namer = Identifiers(reserved | kept)
+    return [n if n in kept else namer.fresh(n) for n in names]

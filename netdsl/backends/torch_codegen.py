@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from netdsl import __version__
-from netdsl.backends.pynames import Identifiers, docstring, literal, parameter
+from netdsl.backends.pynames import Identifiers, docstring, literal, parameters
 from netdsl.ir import Network, Node
 
 INDENT = "    "
@@ -361,7 +361,7 @@ class _Forward:
     @staticmethod
     def params(gen: _Generator, inst: Instance) -> list[str]:
         if inst.kind == "network":
-            return [parameter(p.name) for p in gen.net.inputs]
+            return parameters([p.name for p in gen.net.inputs])
         return ["x"] if len(inst.inputs) == 1 else [f"x{i}" for i in range(len(inst.inputs))]
 
     def _uses(self) -> dict[str, int]:
