@@ -125,7 +125,6 @@ def test_math_builtins_refuse_bad_arguments_at_the_call(tmp_path, expr, message)
 
 
 def test_quoted_labels_are_the_state_dict_keys(tmp_path):
-    pytest.importorskip("torch")
     module = load(tmp_path, QUOTED.replace("relu", "conv(3, 1)")).to_torch()
     assert list(module.state_dict()) == ["block1-0.weight", "block1-0.bias", "block2-0.weight", "block2-0.bias",
                                          "stem-x.weight", "stem-x.bias", "plain.weight", "plain.bias"]
