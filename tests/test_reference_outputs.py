@@ -12,7 +12,7 @@ import pytest
 import netdsl
 from netdsl.analysis.state import state_shapes
 from netdsl.library import index
-from tests.reference import assert_matches, figures, reference_output
+from tests.reference import assert_matches, figures, reference_input, reference_output
 
 # forward passes cheap enough for the default suite (well under a second each on one thread)
 FAST = {"alexnet", "mnasnet0_5", "mnasnet0_75", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small",
@@ -49,6 +49,20 @@ def test_state_dict_and_params(table, name):
 def test_output_equals_reference(table, name):
     ref = figures(table)[name]
     assert_matches(reference_output(_model(name).to_torch(), ref), ref)
+
+
+def test_a_changed_weight_is_noticed():
+    """The comparison is tight enough to see one bias of the last layer moved by 0.01."""
+    import torch
+
+    ref = figures("torchvision")["squeezenet1_1"]
+    module = _model("squeezenet1_1").to_torch()
+    assert_matches(reference_output(module, ref), ref)
+    dict(module.named_parameters())["classifier.1.bias"].data[0] += 0.01
+    with torch.no_grad():
+        out = module(reference_input(ref))
+    with pytest.raises(AssertionError):
+        assert_matches(out, ref)
 
 
 # issue 11's list, and the six timm seeds: each must be a preset that this file compares

@@ -83,7 +83,7 @@ def reference_output(module: Any, figures_: dict) -> Any:
 
 def assert_matches(out: Any, figures_: dict) -> None:
     """Equal to the stored output within a relative 1e-4 of its scale: the sample value by value,
-    the sum of absolute values as a whole."""
+    the sum of absolute values as a whole, and the sum (which cancels) within 1e-4 of the absolute sum."""
     import torch
 
     assert list(out.shape) == figures_["output_shape"]
@@ -91,3 +91,4 @@ def assert_matches(out: Any, figures_: dict) -> None:
     expected = torch.tensor(figures_["sample"], dtype=torch.float64)
     torch.testing.assert_close(sample, expected, rtol=TOLERANCE, atol=TOLERANCE * figures_["max_abs"])
     assert math.isclose(out.double().abs().sum().item(), figures_["abs_sum"], rel_tol=TOLERANCE)
+    assert abs(out.double().sum().item() - figures_["sum"]) <= TOLERANCE * figures_["abs_sum"]
