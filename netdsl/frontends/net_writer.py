@@ -18,7 +18,7 @@ from typing import Any, Union
 import networkx as nx
 
 from netdsl.frontends.blocks import RESERVED, Group, Groups, fold
-from netdsl.frontends.steps import Graph, Step
+from netdsl.frontends.steps import Graph, Step, is_path
 from netdsl.ops import OPS
 from netdsl.syntax.format import format_source
 
@@ -192,14 +192,23 @@ def _back(tensor: str, stop: str, made: dict[str, Step], dominators: dict[str, s
 
 
 def _path(item: Item) -> str | None:
-    """Where an item's weights live: a step's module, a combinator's deepest common one."""
+    """Where an item's weights live: a step's module; for a combinator, its own name if it
+    is a labelled one (netdsl names the join by the label its branches sit in), else the
+    deepest scope holding its branches and its join."""
     if isinstance(item, Leaf):
         return item.step.module
     paths = [p for branch in item.branches for i in branch if (p := _path(i)) is not None]
     if not paths:
         return None
-    if item.step.container is not None:
-        paths.append(item.step.container)
+    common = _common(paths)
+    own = item.step.node
+    if is_path(own) and common is not None and _under(common, own):
+        return own
+    container = item.step.container
+    return _common(paths + [container]) if container is not None else common
+
+
+def _common(paths: list[str]) -> str | None:
     common = paths[0].split(".")
     for path in paths[1:]:
         parts = path.split(".")

@@ -18,7 +18,7 @@ from netdsl.frontends.steps import Step, is_path
 
 # Pieces of multi-node patterns (GELU, a token linear), folded when the pattern completes.
 PARTS = {"transpose_const", "gelu_scaled", "gelu_erf", "erf_plus_one", "gelu_half", "layer_norm_last",
-          "split_groups", "swapped_groups"}
+          "split_groups", "swapped_groups", "shape_of", "batch_of", "sizes_of"}
 
 
 def _attrs(node: Any) -> dict[str, Any]:
@@ -216,6 +216,10 @@ def _reshape(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
     if target is None or target.ndim != 1 or len(target) < 2 or target[0] not in (0, -1) or min(target[1:]) < 1:
         return False
     sizes = [int(v) for v in target[1:]]
+    resized = r.producer(ins[0], "upsample")
+    if resized is not None and _squeeze(sizes[1:]) == resized.args["size"]:  # netdsl's note of the sizes
+        r.alias[node.output[0]] = ins[0]
+        return None
     swapped = r.producer(ins[0], "swapped_groups")
     if swapped is not None:
         r.drop(swapped)
@@ -231,13 +235,43 @@ def _reshape(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
     r.emit(node, "reshape", {"shape": sizes}, [ins[0]])
 
 
+@handles("Shape")
+def _shape(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    r.emit(node, "shape_of", {}, [ins[0]])
+
+
 @handles("Slice")
 def _slice(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    shape = r.producer(ins[0], "shape_of")
+    if shape is not None:  # the batch size, for a Resize to sizes computed at run time
+        r.drop(shape)
+        r.emit(node, "batch_of", {}, [])
+        return None
     starts, ends, axes = (r.const(i) if len(ins) > k else None for k, i in zip((1, 2, 3), (ins + ["", "", ""])[1:4]))
     steps = r.const(ins[4]) if len(ins) > 4 and ins[4] else None
     if starts is None or ends is None or axes is None or list(axes) != [1] or (steps is not None and list(steps) != [1]):
         return False
     r.emit(node, "slice", {"start": int(starts[0]), "end": int(ends[0])}, [ins[0]])
+
+
+@handles("Resize")
+def _resize(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    """PyTorch's interpolate as netdsl and PyTorch export it: to fixed sizes, the batch
+    taken from the input at run time before opset 18 (`sizes_of`), or for `axes`."""
+    computed = r.producer(ins[3], "sizes_of") if len(ins) > 3 else None
+    fixed = r.const(ins[3]) if len(ins) > 3 and computed is None else None
+    mode = _text(a.get("mode", "nearest"))
+    if (computed is None and fixed is None) or mode not in ("nearest", "linear", "cubic"):
+        return False
+    if computed is not None:
+        r.drop(computed)
+        spatial = computed.args["sizes"][1:]  # after the channels
+    else:
+        spatial = [int(v) for v in fixed][2 - (len(fixed) - len(a.get("axes", fixed))):]
+    linear = ("linear", "bilinear", "trilinear")[len(spatial) - 1]
+    args = {"size": _squeeze(spatial), "mode": {"nearest": "nearest", "cubic": "bicubic"}.get(mode, linear),
+            "align_corners": _text(a.get("coordinate_transformation_mode", "")) == "align_corners"}
+    r.emit(node, "upsample", args, [ins[0]])
 
 
 @handles("LayerNormalization")
@@ -358,6 +392,11 @@ def _erf_plus_one(r: Reader, node: Any, ins: list[str]) -> bool:
 
 @handles("Concat")
 def _concat(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    batch = r.producer(ins[0], "batch_of")
+    if batch is not None and len(ins) == 2 and r.const(ins[1]) is not None:
+        r.drop(batch)
+        r.emit(node, "sizes_of", {"sizes": [int(v) for v in r.const(ins[1])]}, [])
+        return None
     if a.get("axis") != 1:
         return False
     return _join(r, node, ins, "concat")
