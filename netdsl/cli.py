@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from netdsl import __version__
-from netdsl.diagnostics import CompileError, Diagnostic, render
+from netdsl.diagnostics import CompileError, Diagnostic, SourceCache, render
 from netdsl.io import ReadError, WriteError, flush_stdout
+from netdsl.terminal import EscapingStream, use_color
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
@@ -91,7 +92,7 @@ def load_model(args: argparse.Namespace):
     from netdsl.model import load
 
     return load(args.file, args.net, input_shape=_input_shape(getattr(args, "input", None)),
-                limits=_limits(args), **_overrides(args.set or []))
+                limits=_limits(args), net_option="--net", **_overrides(args.set or []))
 
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
@@ -331,18 +332,31 @@ def cmd_lsp(args: argparse.Namespace) -> int:
     return serve()
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
-    from netdsl.highlight import use_color
-
+def _print_diagnostics(diagnostics: list[Diagnostic], texts: dict[str, str] | None = None) -> None:
     color = use_color(sys.stderr)
+    highlight = None
+    if color:
+        from netdsl.highlight import ansi as highlight
+    sources = SourceCache(dict(texts or {}))
     for diag in diagnostics:
-        print(render(diag, color=color), file=sys.stderr)
+        print(render(diag, sources, color, highlight), file=sys.stderr)
     count = len(diagnostics)
     if count > 1:
         print(f"{count} errors", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; where no colour is wanted (a pipe, TERM=dumb, NO_COLOR) stdout and
+    stderr escape every control character, so no escape sequence at all gets out."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (s if use_color(s) else EscapingStream(s) for s in saved)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from netdsl import diskcache
 
     parser = build_parser()
@@ -352,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = COMMANDS[args.command](args)
     except CompileError as err:
-        _print_diagnostics(err.diagnostics)
+        _print_diagnostics(err.diagnostics, err.sources)
         status = EXIT_DIAGNOSTICS
     except (WriteError, ReadError) as err:
         print(f"netdsl: error: {err}", file=sys.stderr)

@@ -8,7 +8,10 @@ line and a caret, so messages look the same whichever stage found them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Callable
+
+from netdsl.io import ReadError, read_text
+from netdsl.terminal import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +38,18 @@ class Diagnostic:
 
 
 class CompileError(Exception):
-    """Raised with every diagnostic a compile produced; never a user-facing traceback."""
+    """Raised with every diagnostic a compile produced; never a user-facing traceback.
+    `sources` holds the text of the files the diagnostics point into, so `str()` is the
+    full rendered report (location, source line, caret) wherever it is caught."""
 
-    def __init__(self, diagnostics: list[Diagnostic]):
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, str] | None = None):
         super().__init__("\n".join(d.message for d in diagnostics))
         self.diagnostics = diagnostics
+        self.sources = dict(sources or {})
+
+    def __str__(self) -> str:
+        cache = SourceCache(dict(self.sources))
+        return "\n".join(render(d, cache) for d in self.diagnostics)
 
 
 class DiagnosticError(Exception):
@@ -53,21 +63,19 @@ class DiagnosticError(Exception):
 
 @dataclass
 class SourceCache:
-    """Source text by path, so diagnostics can quote lines of any file involved."""
+    """Source text by path, so diagnostics can quote lines of any file involved; a file
+    not given is read from disk only if it is a regular UTF-8 file under the size limit."""
 
     texts: dict[str, str] = field(default_factory=dict)
 
     def line(self, path: str, line: int) -> str | None:
         if path not in self.texts:
             try:
-                self.texts[path] = Path(path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                self.texts[path] = read_text(path)
+            except ReadError:
                 return None
         lines = source_lines(self.texts[path])
         return lines[line - 1] if 0 < line <= len(lines) else None
-
-
-SOURCES = SourceCache()
 
 
 def source_lines(text: str) -> list[str]:
@@ -81,23 +89,30 @@ def source_lines(text: str) -> list[str]:
 _MAX_QUOTED = 200
 
 
-def render(diag: Diagnostic, sources: SourceCache = SOURCES, color: bool = False) -> str:
+Highlighter = Callable[[str], str]
+
+
+def render(diag: Diagnostic, sources: SourceCache | None = None, color: bool = False,
+           highlight: Highlighter | None = None) -> str:
     """gcc/rustc-style text: location, message, quoted line, caret, hint and notes.
-    With `color`, the quoted lines are syntax-highlighted and the caret is red."""
-    out = [f"{diag.span}: {diag.severity}: {diag.message}" if diag.span
-           else f"netdsl: {diag.severity}: {diag.message}"]
+    With `color` the caret is red, and `highlight` (e.g. netdsl.highlight.ansi) colours
+    the quoted lines; the renderer takes it as an argument so it imports no later stage."""
+    sources = sources if sources is not None else SourceCache()
+    paint = highlight if color and highlight else None
+    out = [f"{printable(str(diag.span))}: {diag.severity}: {printable(diag.message)}" if diag.span
+           else f"netdsl: {diag.severity}: {printable(diag.message)}"]
     if diag.span:
-        out.extend(_quote(diag.span, sources, color))
+        out.extend(_quote(diag.span, sources, color, paint))
     if diag.hint:
-        out.append(f"  hint: {diag.hint}")
+        out.append(f"  hint: {printable(diag.hint)}")
     for note, span in diag.notes:
-        out.append(f"{span}: note: {note}" if span else f"  note: {note}")
+        out.append(f"{printable(str(span))}: note: {printable(note)}" if span else f"  note: {printable(note)}")
         if span:
-            out.extend(_quote(span, sources, color))
+            out.extend(_quote(span, sources, color, paint))
     return "\n".join(out)
 
 
-def _quote(span: Span, sources: SourceCache, color: bool = False) -> list[str]:
+def _quote(span: Span, sources: SourceCache, color: bool, paint: Highlighter | None) -> list[str]:
     text = sources.line(span.path, span.line)
     if text is None:
         return []
@@ -108,12 +123,11 @@ def _quote(span: Span, sources: SourceCache, color: bool = False) -> list[str]:
         left = max(0, start - 40)
         text, start, end = text[left:left + _MAX_QUOTED], start - left, min(end - left, _MAX_QUOTED)
     gutter = f"{span.line:>5} | "
-    caret = " " * len(gutter[:-2]) + "| " + "".join(c if c == "\t" else " " for c in text[:start])
-    marks = "^" * max(1, end - start)
+    caret = " " * len(gutter[:-2]) + "| " + "".join(c if c == "\t" else " " * len(printable(c)) for c in text[:start])
+    marks = "^" * max(1, len(printable(text[start:end])))
+    text = printable(text)  # a quoted escape sequence would act on the terminal
     if color:
-        from netdsl.highlight import ansi
-
-        return [gutter + ansi(text), caret + f"\x1b[1;31m{marks}\x1b[0m"]
+        return [gutter + (paint(text) if paint else text), caret + f"\x1b[1;31m{marks}\x1b[0m"]
     return [gutter + text, caret + marks]
 
 

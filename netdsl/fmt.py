@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic
-from netdsl.io import ReadError, WriteError, read_text, write_atomic
+from netdsl.elaborate.program import read_source
+from netdsl.io import WriteError, write_atomic
 from netdsl.syntax.format import FormatError, format_source
 
 
@@ -27,12 +28,12 @@ def fmt_files(paths: Iterable[str], check: bool = False, diff: bool = False) -> 
     changed, diagnostics = 0, []
     for path in net_files(paths):
         try:
-            text = read_text(path)
+            text = read_source(path)
             formatted = format_source(text, str(path))
         except CompileError as err:
             diagnostics.extend(err.diagnostics)
             continue
-        except (ReadError, FormatError) as err:
+        except FormatError as err:
             diagnostics.append(Diagnostic(str(err), None))
             continue
         if formatted == text:

@@ -8,10 +8,8 @@ new keyword or op is highlighted without touching this module.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
-from typing import IO
 
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
@@ -19,6 +17,7 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 from netdsl.elaborate.expressions import BUILTINS
 from netdsl.ops import OPS
 from netdsl.syntax.parser import grammar_path
+from netdsl.terminal import use_color  # noqa: F401  (its home was here; callers import it from either)
 
 WORD_OPERATORS = ("and", "or", "not")
 CONSTANTS = ("true", "false")
@@ -79,10 +78,6 @@ class NetdslLexer(RegexLexer):
 
 
 # ---- terminals and the TUI --------------------------------------------------------
-
-def use_color(stream: IO) -> bool:
-    """Colour only for a person at a terminal who has not asked for none (no-color.org)."""
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
 @lru_cache(maxsize=1)

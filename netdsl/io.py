@@ -32,11 +32,11 @@ class WriteError(Exception):
 
 
 class ReadError(Exception):
-    """An input could not be read as text; `offset` is the bad byte's, if any."""
+    """An input could not be read as text; `at` is the bad byte's (line, column), if any."""
 
-    def __init__(self, message: str, offset: int | None = None):
+    def __init__(self, message: str, at: tuple[int, int] | None = None):
         super().__init__(message)
-        self.offset = offset
+        self.at = at
 
 
 def write_atomic(path: str | Path, data: Payload) -> Path:
@@ -175,7 +175,9 @@ def read_text(path: str | Path, limit: int = MAX_SOURCE_BYTES) -> str:
     except UnicodeDecodeError as err:
         bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
         offset = err.start + bom
-        raise ReadError(f"{path} is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset}", offset) from None
+        start = data.rfind(b"\n", 0, offset) + 1
+        line, col = data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8-sig")) + 1
+        raise ReadError(f"not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset}", (line, col)) from None
 
 
 def _size(limit: int) -> str:

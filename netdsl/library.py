@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,8 @@ def resolve(target: str | Path, net: str | None) -> tuple[Path, str | None]:
         return path, net
     name = str(target)
     if path.suffix == ".net" or "/" in name or "\\" in name:
+        if os.path.lexists(path):
+            return path, net  # a FIFO, device, folder or symlink loop: the reader says which
         raise CompileError([Diagnostic(f"no such file: {target}", None)])
     library = index()
     if name in library:

@@ -97,11 +97,13 @@ class Model:
 
 
 def load(path: str | Path, net: str | None = None, *, input_shape: tuple[int, ...] | None = None,
-         limits: Limits | None = None, **params: Any) -> Model:
+         limits: Limits | None = None, net_option: str = "load(..., net=NAME)", **params: Any) -> Model:
     """Compile one network of a .net file (or a bundled preset's name) to its IR.
 
-    Raises `netdsl.CompileError` with located diagnostics for a user's mistake.
+    Raises `netdsl.CompileError` for a user's mistake: `str(error)` is the rendered report
+    (path:line:col, source line, caret), `error.diagnostics` the `Diagnostic`s. `net_option`
+    is how a caller's user picks a network (the CLI says `--net`).
     """
     source, net = resolve(path, net)
-    network = build(source, net, params, input_shape, limits)
+    network = build(source, net, params, input_shape, limits, net_option)
     return Model(network, source)

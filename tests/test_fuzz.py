@@ -52,7 +52,8 @@ def fuzz_settings(default: int):
 
 def check_span(span: Span) -> None:
     """A span names a file that exists and a line:col inside it (col may sit just past the end)."""
-    lines = source_lines(Path(span.path).read_text(encoding="utf-8-sig", errors="replace"))
+    with open(span.path, encoding="utf-8-sig", errors="replace", newline="") as file:  # lines end at \n only
+        lines = source_lines(file.read())
     assert 1 <= span.line <= len(lines), f"{span}: line outside the file's {len(lines)} lines"
     assert 1 <= span.col <= len(lines[span.line - 1]) + 1, f"{span}: column outside its line"
     assert (span.end_line, span.end_col) >= (span.line, span.col), f"{span}: ends before it starts"

@@ -93,8 +93,9 @@ def _merge(defs: Definitions, imported: Definitions, errors: list[Diagnostic]) -
 
 # ---- choosing and building a network -----------------------------------------
 
-def choose(defs: Definitions, net: str | None) -> str:
-    """`--net`, else the network named like the file, else the only one, else an error."""
+def choose(defs: Definitions, net: str | None, net_option: str = "--net") -> str:
+    """`--net`, else the network named like the file, else the only one, else an error
+    that names `net_option`, the way the caller chooses (a CLI flag, an API argument)."""
     if net is not None:
         if net not in defs.networks:
             raise CompileError([Diagnostic(f"{defs.path} has no network `{net}`", None,
@@ -109,7 +110,7 @@ def choose(defs: Definitions, net: str | None) -> str:
         raise CompileError([Diagnostic(f"{defs.path} defines no network", None,
                                        hint="add `network name(...) { input ...; output ... }`")])
     raise CompileError([Diagnostic(f"{defs.path} defines {len(defs.own_networks)} networks; choose one with"
-                                   " --net", None, hint=_choices(defs))])
+                                   f" {net_option}", None, hint=_choices(defs))])
 
 
 def _choices(defs: Definitions) -> str:
@@ -169,10 +170,15 @@ def _bind_network(defn: ast.NetworkDef, env: Env, given: dict[str, Any]) -> dict
 
 
 def build(path: str | Path, net: str | None = None, overrides: dict[str, Any] | None = None,
-          input_shape: tuple[int, ...] | None = None, limits: Limits | None = None) -> Network:
-    """Parse, define and elaborate one network of a .net file."""
-    defs = define(load_file(path))
-    return elaborate(defs, choose(defs, net), overrides, input_shape, limits)
+          input_shape: tuple[int, ...] | None = None, limits: Limits | None = None,
+          net_option: str = "--net") -> Network:
+    """Parse, define and elaborate one network of a .net file; an error carries the files' texts."""
+    source = load_file(path)
+    try:
+        defs = define(source)
+        return elaborate(defs, choose(defs, net, net_option), overrides, input_shape, limits)
+    except CompileError as err:
+        raise CompileError(err.diagnostics, {**source.texts(), **err.sources}) from None
 
 
 def elaborate(defs: Definitions, name: str, overrides: dict[str, Any] | None = None,

@@ -6,15 +6,19 @@ files are imported, and a cycle is a diagnostic at the import that closes it."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netdsl.diagnostics import SOURCES, CompileError, Diagnostic, DiagnosticError, Span, suggest
+from netdsl.diagnostics import CompileError, Diagnostic, Span, suggest
+from netdsl.io import MAX_SOURCE_BYTES, ReadError, read_text
 from netdsl.library import nets_dir
 from netdsl.syntax import ast
 from netdsl.syntax.cache import parse
 
-MAX_FILE_BYTES = 4 << 20
+MAX_FILE_BYTES = MAX_SOURCE_BYTES
+MAX_IMPORT_DEPTH = 64  # a chain, not a tree: far past any real program, far below the recursion limit
 
 
 LIBRARY_PREFIX = "netdsl:"
@@ -26,6 +30,18 @@ class SourceFile:
     module: ast.Module
     imports: list["SourceFile"] = field(default_factory=list)
     origin: str = "file"  # "file", or "library" for a file of the bundled library
+    text: str | None = None  # None for an editor's buffer, whose text the editor holds
+
+    def texts(self) -> dict[str, str]:
+        """The text of this file and of everything it imports, by shown path, for diagnostics."""
+        out: dict[str, str] = {}
+        pending = [self]
+        while pending:
+            source = pending.pop()
+            if source.path not in out:
+                out[source.path] = source.text or ""
+                pending.extend(source.imports)
+        return {path: text for path, text in out.items() if text}
 
 
 def load_file(path: str | Path) -> SourceFile:
@@ -40,27 +56,42 @@ def load_source(module: ast.Module, path: str | Path, cache: ParseCache | None =
     """An already parsed module standing for `path` (an editor's unsaved buffer), with
     its imports loaded from disk; `cache` keeps parsed imports while their files are
     unchanged, so an editor re-analyses only the buffer being typed in."""
-    return _with_imports(SourceFile(str(path), module), Path(path), [Path(path).resolve()], {}, cache)
+    return _with_imports(SourceFile(str(path), module), Path(path), [_real(Path(path))], {}, cache)
 
 
 def _load(path: Path, stack: list[Path], done: dict[Path, SourceFile], at: Span | None,
           cache: ParseCache | None = None) -> SourceFile:
-    resolved = path.resolve()
+    resolved = _real(path)
     if resolved in done:
         return done[resolved]
     shown = str(path)
     stamp = _stamp(path) if cache is not None else None
+    text = None
     if cache is not None and resolved in cache and cache[resolved][0] == stamp:
         module = cache[resolved][1]
     else:
-        text = _read(path, at)
-        SOURCES.texts[shown] = text
-        module = parse(text, shown)
+        text = read_source(path, at)
+        module = _parse(text, path, shown)
         if cache is not None and stamp is not None:
             cache[resolved] = (stamp, module)
-    source = _with_imports(SourceFile(shown, module), path, stack + [resolved], done, cache)
+    source = _with_imports(SourceFile(shown, module, text=text), path, stack + [resolved], done, cache)
     done[resolved] = source
     return source
+
+
+def _parse(text: str, path: Path, shown: str) -> ast.Module:
+    """The module; a file that fails to parse and is no netdsl at all (a symlink to
+    /etc/passwd, a file of another kind) is one diagnostic that quotes none of it."""
+    try:
+        return parse(text, shown)
+    except CompileError as err:
+        if _real(path).suffix != ".net" or not _NETDSL_WORD.search(text):
+            raise CompileError([Diagnostic(f"{shown} is not a netdsl file: it has no `network`, `block` or"
+                                           " `import`", None)]) from None
+        raise CompileError(err.diagnostics, {**err.sources, shown: text}) from None
+
+
+_NETDSL_WORD = re.compile(r"^[ \t]*(network|block|import|let)\b", re.M)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -75,14 +106,16 @@ def _with_imports(source: SourceFile, path: Path, stack: list[Path], done: dict[
                   cache: ParseCache | None) -> SourceFile:
     module = source.module
     errors: list[Diagnostic] = []
+    texts = {source.path: source.text} if source.text else {}
     for item in module.items:
         if isinstance(item, ast.Import):
             try:
                 source.imports.append(_import(item, path, stack, done, cache))
             except CompileError as err:
                 errors += err.diagnostics
+                texts.update(err.sources)
     if errors:
-        raise CompileError(errors)
+        raise CompileError(errors, texts)
     return source
 
 
@@ -90,6 +123,9 @@ def _import(item: ast.Import, importer: Path, stack: list[Path], done: dict[Path
             cache: ParseCache | None) -> SourceFile:
     target, origin = import_target(item, importer)
     _check_cycle(item, target, stack)
+    if len(stack) >= MAX_IMPORT_DEPTH:
+        raise CompileError([Diagnostic(f"imports nested more than {MAX_IMPORT_DEPTH} files deep", item.span,
+                                       hint="import the shared file from the top file instead")])
     imported = _load(target, stack, done, item.span, cache)
     imported.origin = origin
     return imported
@@ -126,19 +162,23 @@ def _from_library(item: ast.Import, name: str) -> Path:
 
 
 def _check_cycle(item: ast.Import, target: Path, stack: list[Path]) -> None:
-    if target.resolve() in stack:
-        cycle = " → ".join(p.name for p in stack[stack.index(target.resolve()):] + [target.resolve()])
+    if _real(target) in stack:
+        cycle = " → ".join(p.name for p in stack[stack.index(_real(target)):] + [_real(target)])
         raise CompileError([Diagnostic(f"import cycle: {cycle}", item.span)])
 
 
-def _read(path: Path, at: Span | None) -> str:
+def read_source(path: Path, at: Span | None = None) -> str:
+    """The file's text: a regular file under the size limit, else a diagnostic at the import
+    (or for the file itself); a byte that is not UTF-8 is located at its line and column."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DiagnosticError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB", at)
-        return path.read_text(encoding="utf-8-sig")  # -sig: a BOM from a Windows editor is not code
-    except UnicodeDecodeError as err:
-        raise CompileError([Diagnostic(f"{path} is not UTF-8 text (byte {err.start})", at)]) from None
-    except OSError as err:
-        raise CompileError([Diagnostic(f"cannot read {path}: {err.strerror}", at)]) from None
-    except DiagnosticError as err:
-        raise CompileError([err.diagnostic]) from None
+        return read_text(path, MAX_FILE_BYTES)
+    except ReadError as err:
+        if err.at is None:
+            raise CompileError([Diagnostic(str(err), at)]) from None
+        line, col = err.at
+        raise CompileError([Diagnostic(str(err), at or Span(str(path), line, col, line, col + 1))]) from None
+
+
+def _real(path: Path) -> Path:
+    """The path with symlinks followed; a symlink loop stays as it is (reading it is the diagnostic)."""
+    return Path(os.path.realpath(path))
