@@ -23,7 +23,8 @@ ROUND_TRIP = ["resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5",
 ROUND_TRIP_SLOW = [
     "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121", "densenet201",
     "efficientnet_b0", "efficientnet_b3", "efficientnet_v2_s", "mobilenet_v3_large", "mobilenet_v3_small",
-    "regnet_x_400mf", "regnet_y_400mf", "inception_v3", "xception", "seresnet50", "vgg11",
+    "regnet_x_400mf", "regnet_y_400mf", "inception_v3", "inception_v4", "xception", "seresnet50", "vgg11",
+    "fcn_resnet50", "deeplabv3_mobilenet_v3_large",
 ]
 
 
