@@ -11,11 +11,12 @@ import errno
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from netdsl import __version__
 from netdsl.diagnostics import CompileError, Diagnostic, SourceCache, render
 from netdsl.io import ReadError, WriteError, flush_stdout
+from netdsl.options import assignment, natural, positive, shape
 from netdsl.terminal import EscapingStream, use_color
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
@@ -32,39 +33,6 @@ def command(name: str):
 
 # ---- shared options ----------------------------------------------------------
 
-def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
-    """`--set depth=101` → {"depth": 101}; values are .net expressions (numbers, true, lists)."""
-    if not pairs:
-        return {}  # the parser (and lark) load only when an expression is to be parsed
-    from netdsl.elaborate.elaborator import Elaborator
-    from netdsl.elaborate.modules import root_env
-    from netdsl.diagnostics import DiagnosticError
-    from netdsl.syntax.parser import parse_expr
-
-    out = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.isidentifier():
-            raise CompileError([Diagnostic(f"--set {pair}: expected KEY=VALUE, e.g. --set depth=101", None)])
-        try:
-            out[key] = Elaborator().eval(parse_expr(text, f"--set {key}"), root_env())
-        except DiagnosticError as err:
-            raise CompileError([err.diagnostic]) from None
-    return out
-
-
-def _input_shape(text: str | None) -> tuple[int, ...] | None:
-    if text is None:
-        return None
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
-    except ValueError:
-        shape = ()
-    if len(shape) not in (1, 3) or min(shape) <= 0:
-        raise CompileError([Diagnostic(f"--input {text}: expected C,H,W (or F) of positive integers", None)])
-    return shape
-
-
 def _limits(args: argparse.Namespace):
     """`--max-nodes N`: the layer budget of one network, so a runaway file stops early."""
     from netdsl.elaborate.elaborator import Limits
@@ -73,33 +41,23 @@ def _limits(args: argparse.Namespace):
     return None if max_nodes is None else Limits(node_budget=max_nodes)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
-    return value
-
-
 def _add_max_nodes(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-nodes", type=_positive, metavar="N",
+    p.add_argument("--max-nodes", type=positive, metavar="N",
                    help="stop with a diagnostic past N layers per network (default 100,000)")
 
 
 def load_model(args: argparse.Namespace):
     from netdsl.model import load
 
-    return load(args.file, args.net, input_shape=_input_shape(getattr(args, "input", None)),
-                limits=_limits(args), net_option="--net", **_overrides(args.set or []))
+    return load(args.file, args.net, input_shape=getattr(args, "input", None),
+                limits=_limits(args), net_option="--net", **dict(args.set or []))
 
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a .net file, or the name of a bundled network (e.g. resnet50)")
     p.add_argument("--net", help="which network of the file (default: the one named like the file,"
                                  " else the only one)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", type=assignment,
                    help="override a network parameter, e.g. --set depth=101 (repeatable)")
     _add_max_nodes(p)
 
@@ -194,7 +152,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from netdsl.views.tui import run_and_exit
 
     path, net = resolve(args.file, args.net)
-    return run_and_exit(path, net, _overrides(args.set or []), compare=args.compare)
+    return run_and_exit(path, net, dict(args.set or []), compare=args.compare)
 
 
 @command("compare")
@@ -222,7 +180,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.torch:
         with tempfile.TemporaryDirectory() as folder:
-            source = torch_to_onnx(args.torch, _input_shape(args.input) or (3, 224, 224), folder)
+            source = torch_to_onnx(args.torch, args.input or (3, 224, 224), folder)
             net, weights = write_import(source, args.output or f"{args.torch.partition(':')[2]}.net")
     else:
         net, weights = write_import(args.file, args.output)
@@ -267,8 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "          netdsl summary resnet50 --json",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(p)
-    p.add_argument("--input", metavar="C,H,W", help="override the input shape, e.g. 3,160,160")
-    p.add_argument("--depth", type=int, default=1, help="fold blocks nested deeper than N (default 1)")
+    p.add_argument("--input", metavar="C,H,W", type=shape, help="override the input shape, e.g. 3,160,160")
+    p.add_argument("--depth", type=natural, default=1, help="fold blocks nested deeper than N (default 1)")
     p.add_argument("--json", action="store_true", help="exact integers as JSON")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
 
@@ -280,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT", help="OUT.svg, .png, .pdf or .dot (default NET.svg)")
     p.add_argument("--format", choices=("dot", "svg", "png", "pdf"),
                    help="picture format (default: from OUT's suffix, else svg)")
-    p.add_argument("--depth", type=int, help="fold blocks nested deeper than N (default: the deepest that"
+    p.add_argument("--depth", type=natural, help="fold blocks nested deeper than N (default: the deepest that"
                                              " keeps the picture legible)")
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default TB)")
     p.add_argument("--color", choices=("macs", "params", "memory", "none"), default="macs",
@@ -292,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "          netdsl compile resnet50 --onnx --weights r50.safetensors --verify",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(p)
-    p.add_argument("--input", metavar="C,H,W", help="override the input shape, e.g. 3,160,160")
+    p.add_argument("--input", metavar="C,H,W", type=shape, help="override the input shape, e.g. 3,160,160")
     from netdsl.backends.compile import add_options
 
     add_options(p)
@@ -307,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("file", metavar="FILE.onnx", nargs="?")
     source.add_argument("--torch", metavar="MODULE:CALLABLE",
                         help="a PyTorch module (class or factory) to trace, e.g. mymodels:Net")
-    p.add_argument("--input", metavar="C,H,W", help="the input shape to trace --torch with (default 3,224,224)")
+    p.add_argument("--input", metavar="C,H,W", type=shape, help="the input shape to trace --torch with (default 3,224,224)")
     p.add_argument("-o", "--output", metavar="OUT.net", help="where to write (default: FILE.net beside FILE)")
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",

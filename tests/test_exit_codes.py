@@ -34,7 +34,18 @@ def broken(tmp_path_factory) -> Path:
     ("summary", "resnet50", "--depth", "deep"),
     ("check", "nets/resnet.net", "--max-nodes", "0"),
     ("summary", "resnet50", "--no-such-option"),
-], ids=["no command", "unknown command", "missing file", "bad number", "bad budget", "unknown option"])
+    ("render", "resnet18", "--depth", "-1"),
+    ("summary", "resnet18", "--depth", "-1"),
+    ("compile", "resnet18", "--torch", "--seed", "-1"),
+    ("summary", "resnet18", "--input", "3,0,32"),
+    ("summary", "resnet18", "--input", "3,32"),
+    ("summary", "resnet18", "--set", "k"),
+    ("summary", "resnet18", "--set", "=1"),
+    ("summary", "resnet18", "--set", "depth=(1"),
+    ("tui", "resnet18", "--set", "k"),
+], ids=["no command", "unknown command", "missing file", "bad number", "bad budget", "unknown option",
+        "render depth", "summary depth", "seed", "zero input", "two-dim input", "set without =", "set without key",
+        "set unclosed", "tui set"])
 def test_usage_errors_exit_2(args) -> None:
     result = netdsl(*args)
     assert result.returncode == 2, result.stderr
@@ -63,3 +74,14 @@ def test_summary_json_is_the_same_bytes_across_processes() -> None:
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert len(first.stdout) > 1000
     assert first.stdout == second.stdout
+
+
+def test_unquoted_string_in_set_hints_quotes() -> None:
+    result = netdsl("summary", "vgg16", "--set", "config=E")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-4:] == [
+        "netdsl summary: error: argument --set: --set config:1:1: error: unknown name `E`",
+        "    1 | E",
+        "      | ^",
+        "  hint: a string needs quotes: --set config='\"E\"'",
+    ]

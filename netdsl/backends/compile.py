@@ -7,6 +7,8 @@ import signal
 import sys
 from typing import Any
 
+from netdsl.options import natural
+
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -43,4 +45,4 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dynamic-batch", action="store_true", help="ONNX: a symbolic batch dimension")
     p.add_argument("--verify", action="store_true",
                    help="run the output and the PyTorch module on one random input; exit 1 if they differ")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random weights and inputs (default 0)")
+    p.add_argument("--seed", type=natural, default=0, help="seed of the random weights and inputs (default 0)")
