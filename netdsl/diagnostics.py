@@ -8,7 +8,7 @@ line and a caret, so messages look the same whichever stage found them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from netdsl.io import ReadError, read_text
 from netdsl.terminal import printable
@@ -131,9 +131,28 @@ def _quote(span: Span, sources: SourceCache, color: bool, paint: Highlighter | N
     return [gutter + text, caret + marks]
 
 
-def suggest(name: str, choices) -> str | None:
-    """'did you mean' for a misspelt name, from the names in scope."""
-    import difflib
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """'did you mean' for a misspelt name, from the names in scope; only a plausible one:
+    the same name in another case, else one within a typo or two (one, or a quarter of the
+    name's length; a swap of neighbours counts one), so `deconv` does not suggest `conv`, nor
+    `upsample` `scale`. No suggestion beats a wrong one."""
+    names = sorted(set(choices) - {name})
+    same = [c for c in names if c.lower() == name.lower()]
+    if same:
+        return f"did you mean `{same[0]}`?"
+    budget = max(1, len(name) // 4) if len(name) >= 3 else 0
+    scored = sorted((distance(name.lower(), c.lower()), c) for c in names if abs(len(c) - len(name)) <= budget)
+    return f"did you mean `{scored[0][1]}`?" if scored and scored[0][0] <= budget else None
 
-    close = difflib.get_close_matches(name, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+
+def distance(a: str, b: str) -> int:
+    """Edits between `a` and `b` (insert, delete, replace, swap two neighbours): optimal string alignment."""
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, row = row, current
+    return row[-1]

@@ -178,7 +178,7 @@ class Expressions:
     def eval_Name(self, node: ast.Name, env: Env) -> Any:
         found, value = env.lookup(node.id)
         if not found:
-            raise DiagnosticError(f"unknown name `{node.id}`", node.span, hint=suggest(node.id, env.names()))
+            raise DiagnosticError(f"unknown name `{node.id}`", node.span, hint=suggest(node.id, [*env.names(), "true", "false"]))
         return value
 
     def eval_InputRef(self, node: ast.InputRef, env: Env) -> Tensor:

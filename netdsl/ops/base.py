@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
+from netdsl.diagnostics import suggest
 from netdsl.ops.layout import Axes, axis_word, default_axes, spatial_rank
 
 Shape = tuple[int, ...]
@@ -335,10 +336,7 @@ class Op:
 
 
 def _suggest(name: str, op: Op) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name, [p.name for p in op.params], n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    return suggest(name, [p.name for p in op.params])
 
 
 # ---- shape helpers ------------------------------------------------------------
