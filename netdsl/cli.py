@@ -148,6 +148,10 @@ def cmd_nets(args: argparse.Namespace) -> int:
 @command("tui")
 def cmd_tui(args: argparse.Namespace) -> int:
     """Browse the network in the terminal; reloads when the file is saved."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("netdsl tui: error: the terminal UI needs a terminal (stdin and stdout are not both one);"
+              " for text use `netdsl summary`", file=sys.stderr)
+        return EXIT_USAGE
     from netdsl.library import resolve
     from netdsl.views.tui import run_and_exit
 

@@ -73,3 +73,17 @@ def test_colour_terminal_gets_colour_but_not_the_users_escapes(hostile: Path) ->
 
 def test_printable_keeps_newlines_tabs_and_unicode() -> None:
     assert printable("a\tb\nc\u00e9\u2192\x00\x7f\x9b\r") == "a\tb\nc\u00e9\u2192\\x00\\x7f\\x9b\\x0d"
+
+
+@pytest.mark.parametrize("stdin, stdout", [(subprocess.DEVNULL, subprocess.PIPE), ("pty", subprocess.PIPE),
+                                           (subprocess.DEVNULL, "pty")])
+def test_tui_without_a_terminal_says_so(tmp_path: Path, stdin, stdout) -> None:
+    """In CI or a pipe the TUI would wait for keys forever: exit 2 at once instead (issue 10.21)."""
+    main, child = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "netdsl", "tui", "resnet18"], cwd=tmp_path,
+                          stdin=child if stdin == "pty" else stdin, stdout=child if stdout == "pty" else stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(main)
+    os.close(child)
+    assert (done.returncode, done.stderr) == (2, "netdsl tui: error: the terminal UI needs a terminal (stdin and"
+                                                 " stdout are not both one); for text use `netdsl summary`\n")
