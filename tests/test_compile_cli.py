@@ -281,3 +281,12 @@ def test_the_tui_export_does_not_import_the_cli():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.stdout.strip() == "False"
+
+
+def test_to_torch_without_torch_says_what_to_install():
+    code = ("import sys; sys.modules['torch'] = None; import netdsl\n"
+            "try:\n    netdsl.load('lenet').to_torch()\nexcept netdsl.CompileError as err:\n"
+            "    print(err.diagnostics[0].message)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.stdout.strip() == 'to_torch() needs torch, which is not installed: pip install "netdsl[torch]"'
