@@ -8,7 +8,8 @@
 2. In process, warm: re-analysis of ResNet-152 after a one-line edit; cold load of
    NASNet-A Large (parse, elaborate, analyse, with no cached tree).
 3. Parser tokens per second; `netdsl check` of a generated 50,000-step file (whole
-   process, trees not yet cached); time per layer from 1k to 64k layers.
+   process, trees not yet cached); time per layer from 1k to 64k layers; `netdsl check`
+   of files of 100 to 800 small networks.
 4. `netdsl nets` whole process, without and with its cache.
 5. `netdsl compile googlenet --onnx` vs `torch.onnx.export(dynamo=True)` of a
    hand-written torchvision-style GoogLeNet (torchvision does not import here).
@@ -177,6 +178,22 @@ def bench_parsing(tmp: Path, max_layers: int) -> None:
         layers *= 4
 
 
+def many_networks_source(count: int) -> str:
+    return "".join(f"network n{i}() {{\n    input x: [3, 8, 8]\n    output y = x -> conv(4, 3) -> relu\n}}\n"
+                   for i in range(count))
+
+
+def bench_many_networks(tmp: Path) -> None:
+    """`check` of a file with N small networks: issue 10.23 measured 12 s for 100, 146 s for 400
+    (the file re-parsed per network); linear means the ms per network stays flat."""
+    print("3d. networks   netdsl check (whole process)   ms per network")
+    for count in (100, 200, 400, 800):
+        path = tmp / f"many{count}.net"
+        path.write_text(many_networks_source(count))
+        seconds = timed(netdsl_command("check", str(path)), tmp)
+        print(f"    {count:>6}   {seconds:>10.2f} s   {seconds / count * 1e3:>8.2f}")
+
+
 def bench_nets(tmp: Path) -> None:
     nets = netdsl_command("nets")
     cached = tmp / "nets-cache"
@@ -204,6 +221,7 @@ def main() -> None:
         bench_summary(root, args.runs)
         bench_in_process(root, args.runs)
         bench_parsing(root, args.max_layers)
+        bench_many_networks(root)
         bench_nets(root)
         if not args.skip_export:
             bench_export(root, max(1, args.runs // 2))

@@ -214,3 +214,21 @@ def test_fifty_thousand_step_chain(tmp_path):
     model = netdsl.load(write(tmp_path, network("relu" + " -> relu" * 49_999)))
     assert time.perf_counter() - start < 120
     assert len(model.graph) == 50_001
+
+
+def test_check_parses_a_many_network_file_once(tmp_path, monkeypatch, capsys):
+    """Issue 10.23: `check` re-parsed the file per network (400 networks: 146 s). Every
+    network is still elaborated, from one parse; benchmarks/bench_speed.py 3d times it."""
+    from netdsl.elaborate import program
+    from netdsl.syntax import cache
+
+    parsed: list[str] = []
+    real_parse = program.parse
+    monkeypatch.setattr(program, "parse", lambda text, path: parsed.append(path) or real_parse(text, path))
+    cache._memory.clear()
+    path = tmp_path / "many.net"
+    path.write_text("".join(f"network n{i}() {{\n    input x: [3, 8, 8]\n    output y = x -> conv(4, 3)\n}}\n"
+                            for i in range(60)))
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok (60 networks)\n"
+    assert parsed == [str(path)]
