@@ -77,8 +77,23 @@ def _totals(analysis: Analysis) -> Text:
         f"MACs: {t.macs:,} ({human(t.macs)})    FLOPs: {t.flops:,} ({human(t.flops)})",
         f"Activations: {human_bytes(t.activations)} in all, peak {human_bytes(analysis.peak_activations)}",
     ]
-    if analysis.training_only.params or analysis.training_only.macs:
-        tr = analysis.training_only
-        lines.append(f"Training only (auxiliary outputs): {human(tr.params)} params,"
-                     f" {human(tr.macs)} MACs, not in the totals above except params")
+    training, unused = _outside_inference(analysis)
+    for words, cost in (("Training only (auxiliary outputs)", training), ("Unused (no output reads them)", unused)):
+        if cost.params or cost.macs:
+            lines.append(f"{words}: {human(cost.params)} params, {human(cost.macs)} MACs,"
+                         " not in the totals above except params")
     return Text("\n".join(lines))
+
+
+def _outside_inference(analysis: Analysis) -> tuple[Cost, Cost]:
+    """The layers outside the inference forward, split: those a training output reads, and those
+    nothing reads (an unused `let`), which are no auxiliary output."""
+    used = analysis.network.upstream([p.node for p in analysis.network.outputs])
+    training, unused = Cost(), Cost()
+    for lc in analysis.layers.values():
+        if lc.training_only:
+            if lc.node.name in used:
+                training += lc.cost
+            else:
+                unused += lc.cost
+    return training, unused
