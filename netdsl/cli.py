@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from netdsl import __version__
 from netdsl.diagnostics import CompileError, Diagnostic, SourceCache, render
 from netdsl.io import ReadError, WriteError, flush_stdout
-from netdsl.options import assignment, natural, positive, shape
+from netdsl.options import assignment, natural, positive, shape, size
 from netdsl.terminal import EscapingStream, use_color
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
@@ -37,13 +37,16 @@ def _limits(args: argparse.Namespace):
     """`--max-nodes N`: the layer budget of one network, so a runaway file stops early."""
     from netdsl.elaborate.elaborator import Limits
 
-    max_nodes = getattr(args, "max_nodes", None)
-    return None if max_nodes is None else Limits(node_budget=max_nodes)
+    given = {"node_budget": getattr(args, "max_nodes", None), "weight_bytes": getattr(args, "max_weight_bytes", None)}
+    given = {key: value for key, value in given.items() if value is not None}
+    return Limits(**given) if given else None
 
 
 def _add_max_nodes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-nodes", type=positive, metavar="N",
                    help="stop with a diagnostic past N layers per network (default 100,000)")
+    p.add_argument("--max-weight-bytes", type=size, metavar="SIZE",
+                   help="stop with a diagnostic past SIZE bytes of float32 weights per network (default 4GiB)")
 
 
 def load_model(args: argparse.Namespace):

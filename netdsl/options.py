@@ -6,6 +6,7 @@ option builders can use them without importing the CLI."""
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 
@@ -22,6 +23,19 @@ def positive(text: str) -> int:
     value = _integer(text)
     if value is None or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+    return value
+
+
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 1 << 10, "mi": 1 << 20,
+          "gi": 1 << 30, "ti": 1 << 40}
+
+
+def size(text: str) -> int:
+    """A positive number of bytes: 8000000000, 8G or 8GiB."""
+    match = re.fullmatch(r"(\d+)\s*([kmgt]i?)?b?", text.strip().lower())
+    value = int(match[1]) * _UNITS[match[2] or ""] if match else 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 8000000000, 8G or 8GiB, not {text!r}")
     return value
 
 

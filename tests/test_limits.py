@@ -232,3 +232,20 @@ def test_check_parses_a_many_network_file_once(tmp_path, monkeypatch, capsys):
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().out == f"{path}: ok (60 networks)\n"
     assert parsed == [str(path)]
+
+
+def test_weight_budget_is_bytes_the_user_can_raise(tmp_path, capsys):
+    """Issue 10.23b: linear(32768) on [32768] passed the per-layer count limit, then to_torch()
+    allocated 4 GiB. The network's float32 weights have a byte budget (4 GiB) one can raise."""
+    path = tmp_path / "big.net"
+    path.write_text("network big() {\n    input x: [32768]\n    output y = x -> linear(32768)\n}\n")
+    with pytest.raises(netdsl.CompileError) as caught:
+        netdsl.load(path)
+    (diag,) = caught.value.diagnostics
+    assert (diag.message, diag.span.line, diag.span.col) == (
+        "the network's weights reach 4,295,098,368 bytes here (1,073,774,592 float32 parameters),"
+        " beyond the budget of 4,294,967,296 bytes", 3, 21)
+    assert netdsl.load(path, limits=Limits(weight_bytes=5 << 30)).params == 1_073_774_592
+    assert main(["check", str(path), "--max-weight-bytes", "5GiB"]) == 0
+    assert main(["check", str(path), "--max-weight-bytes", "4GiB"]) == 1
+    assert "hint: raise it with --max-weight-bytes" in capsys.readouterr().err

@@ -15,14 +15,19 @@ from netdsl.ops import Axes, Op, ShapeError, Site
 from netdsl.ops.base import MAX_ELEMENTS, check_size
 
 DEFAULT_NODE_BUDGET = 100_000
+WEIGHT_BYTES = 4  # float32
+DEFAULT_WEIGHT_BYTES = 4 << 30  # 4 GiB: the largest bundled network (RegNetY-128GF) holds 2.6 GB
 
 
 class GraphBuilder:
-    def __init__(self, span: Span, node_budget: int = DEFAULT_NODE_BUDGET):
+    def __init__(self, span: Span, node_budget: int = DEFAULT_NODE_BUDGET,
+                 weight_bytes: int = DEFAULT_WEIGHT_BYTES):
         self.layers: dict[str, Node] = {}  # in creation order, which is topological
         self.scopes: dict[str, Scope] = {"": Scope("", "network", "", None, span)}
         self.scope_stack: list[str] = [""]
         self.node_budget = node_budget
+        self.weight_bytes = weight_bytes  # float32 weights of the whole network, what to_torch() allocates
+        self._weights = 0
         self._spans: dict[str, Span] = {}
         self._results: dict[str, Tensor] = {}  # a block instance's or group's output, by path
         self._names = LayerNames()
@@ -83,12 +88,17 @@ class GraphBuilder:
     def names(self) -> list[str]:
         return [*self._results, *self.layers]
 
-    @staticmethod
-    def _check_weights(op: Op, site: Site, span: Span) -> None:
+    def _check_weights(self, op: Op, site: Site, span: Span) -> None:
         weights = sum(math.prod(s) for s in op.weights(site).values())
         if weights > MAX_ELEMENTS:
             raise DiagnosticError(f"{op.name} would have {weights:,} parameters, beyond netdsl's limit of"
                                   f" {MAX_ELEMENTS:,}", span)
+        self._weights += weights
+        if self._weights * WEIGHT_BYTES > self.weight_bytes:
+            raise DiagnosticError(f"the network's weights reach {self._weights * WEIGHT_BYTES:,} bytes here"
+                                  f" ({self._weights:,} float32 parameters), beyond the budget of"
+                                  f" {self.weight_bytes:,} bytes", span,
+                                  hint="raise it with --max-weight-bytes or Limits(weight_bytes=...) if intended")
 
     def _claim(self, name: str, span: Span, kind: str) -> None:
         """`kind`: "module" (a layer with a PyTorch module), "layer" (a stateless one), "group" (a block

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
-from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, GraphBuilder, input_site
+from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, DEFAULT_WEIGHT_BYTES, GraphBuilder, input_site
 from netdsl.elaborate.expressions import BUILTINS, MAX_WORK, Expressions, Poisoned
 from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
@@ -33,6 +33,7 @@ class Limits:
     """Bounds on one compile, so a typo or a hostile file fails fast with a diagnostic."""
 
     node_budget: int = DEFAULT_NODE_BUDGET
+    weight_bytes: int = DEFAULT_WEIGHT_BYTES  # all float32 weights of a network, so to_torch() cannot surprise
     call_depth: int = MAX_CALL_DEPTH
     work_budget: int = MAX_WORK
 
@@ -52,7 +53,7 @@ class Elaborator(Expressions):
 
     def network(self, defn: ast.NetworkDef, module_env: Env, params: dict[str, Any],
                 input_shape: tuple[int, ...] | None = None) -> Network:
-        self.builder = GraphBuilder(defn.span, self.limits.node_budget)
+        self.builder = GraphBuilder(defn.span, self.limits.node_budget, self.limits.weight_bytes)
         self.inputs: list[Port] = []
         self.outputs: list[Port] = []
         self.input_shape = input_shape
