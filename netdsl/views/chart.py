@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from netdsl.views.compare import Entry
 from netdsl.views.units import human
+
+if TYPE_CHECKING:  # annotations only: compare imports this module to draw
+    from netdsl.views.compare import Entry
 
 FORMATS = ("svg", "png")
 AREA_PER_PARAM = 2000 / 150e6  # points² per parameter: VGG-16's 138M is a large but not covering bubble
