@@ -114,3 +114,12 @@ def test_fmt_keeps_permissions_and_bom(folder: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (folder / "tiny.net").read_bytes() == b"\xef\xbb\xbf" + SOURCE.encode()
     assert (folder / "tiny.net").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("target, reason", [("missing/c.svg", "no such folder missing"), ("d.svg", "it is a folder")])
+def test_compare_chart_goes_through_the_writer(folder: Path, target: str, reason: str) -> None:
+    (folder / "d.svg").mkdir()
+    done = run("compare", "resnet18", "--plot", target, cwd=folder)
+    assert done.returncode == 1
+    assert done.stderr.endswith(f"cannot write {target}: {reason}\n"), done.stderr
+    assert leftovers(folder) == ["d.svg"] and not any((folder / "d.svg").iterdir())

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netdsl.io import WriteError, write_atomic
 from netdsl.views.units import human
 
 if TYPE_CHECKING:  # annotations only: compare imports this module to draw
@@ -44,9 +45,9 @@ def write_chart(entries: list[Entry], path: str | Path) -> str | None:
                          ' ({"name": top-1 %}) or add an `# accuracy: 76.1` line to the .net file')
     figure = _draw(shown)
     try:
-        figure.savefig(path, format=fmt, metadata=_metadata(fmt), dpi=150)
-    except OSError as err:
-        raise ChartError(f"cannot write {path}: {err.strerror}") from None
+        write_atomic(path, lambda out: figure.savefig(out, format=fmt, metadata=_metadata(fmt), dpi=150))
+    except WriteError as err:
+        raise ChartError(str(err)) from None
     left_out = [e.name for e in entries if e.accuracy is None]
     return f"no accuracy for {', '.join(left_out)}: not on the chart" if left_out else None
 
