@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,23 @@ def test_compare_chart_goes_through_the_writer(folder: Path, target: str, reason
     assert done.returncode == 1
     assert done.stderr.endswith(f"cannot write {target}: {reason}\n"), done.stderr
     assert leftovers(folder) == ["d.svg"] and not any((folder / "d.svg").iterdir())
+
+
+def test_sigkill_mid_write_leaves_the_target_and_the_next_run_cleans_up(folder: Path) -> None:
+    """A killed process cannot clean up: its temporary is named for the target and its pid, so
+    the next write to that target removes it (issue 10.18: a 47 MB .n.onnx.*.tmp was left)."""
+    (folder / "out.py").write_text("old\n")
+    slow = ("import sys, time; from netdsl.io import write_atomic;"
+            " write_atomic('out.py', lambda f: (f.write(b'half'), f.flush(), time.sleep(60)))")
+    proc = subprocess.Popen([sys.executable, "-c", slow], cwd=folder)
+    temporary = folder / f".out.py.netdsl-{proc.pid}.tmp"
+    deadline = time.monotonic() + 30
+    while not (temporary.exists() and temporary.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert leftovers(folder) == [temporary.name, "out.py"]
+    assert (folder / "out.py").read_text() == "old\n"
+    done = run(*WRITERS["torch"], "out.py", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert leftovers(folder) == ["out.py"]
