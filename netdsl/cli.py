@@ -272,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("file", metavar="FILE.onnx", nargs="?")
     source.add_argument("--torch", metavar="MODULE:CALLABLE",
                         help="a PyTorch module (class or factory) to trace, e.g. mymodels:Net")
-    p.add_argument("--input", metavar="C,H,W", type=shape, help="the input shape to trace --torch with (default 3,224,224)")
+    p.add_argument("--input", metavar="C,H,W", type=shape,
+                   help="the input shape to trace --torch with (default 3,224,224)")
     p.add_argument("-o", "--output", metavar="OUT.net", help="where to write (default: FILE.net beside FILE)")
 
     p = sub.add_parser("tui", help="browse the network in a terminal UI",

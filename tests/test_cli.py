@@ -115,7 +115,8 @@ def test_version_and_help(flag):
 def test_unused_layer_is_not_called_an_auxiliary_output(tmp_path, capsys):
     """Issue 10.23b: a `let` nothing reads was labelled "Training only (auxiliary outputs)"."""
     path = tmp_path / "u.net"
-    path.write_text("network u() {\n    input x: [3, 8, 8]\n    let z = x -> conv(16, 3)\n    output y = x -> relu\n}\n")
+    path.write_text("network u() {\n    input x: [3, 8, 8]\n    let z = x -> conv(16, 3)\n"
+                    "    output y = x -> relu\n}\n")
     assert main(["summary", str(path)]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == "Unused (no output reads them): 448 params, 15.6K MACs, not in the totals above except params"

@@ -37,7 +37,8 @@ def test_cookbook_figures():
 SESSIONS = sessions(CLI_MD.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("steps", [steps for _, steps in SESSIONS], ids=[steps[-1].command[:40] for _, steps in SESSIONS])
+@pytest.mark.parametrize("steps", [steps for _, steps in SESSIONS],
+                         ids=[steps[-1].command[:40] for _, steps in SESSIONS])
 def test_cli_md_sessions_print_what_they_show(tmp_path, steps):
     """Issue 10.17: docs/cli.md showed a `compile` line the command no longer prints. Each
     session runs; `python tests/cli_sessions.py` rewrites them after a deliberate change."""

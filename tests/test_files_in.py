@@ -61,7 +61,8 @@ def test_fmt_accepts_a_bom_like_check(tmp_path: Path) -> None:
 def test_symlink_loop_as_the_file(tmp_path: Path, command: str) -> None:
     (tmp_path / "loop.net").symlink_to("loop.net")
     done = run(command, "loop.net", cwd=tmp_path)
-    assert (done.returncode, done.stderr) == (1, "netdsl: error: cannot read loop.net: Too many levels of symbolic links\n")
+    assert (done.returncode, done.stderr) == (
+        1, "netdsl: error: cannot read loop.net: Too many levels of symbolic links\n")
 
 
 def test_symlink_loop_as_an_import(tmp_path: Path) -> None:
