@@ -10,26 +10,55 @@ import numpy as np
 import pytest
 
 import netdsl
+from netdsl.analysis.state import state_shapes
 from netdsl.backends.weights import init_state
 from netdsl.library import index
+from tests.reference import figures
 
 ALLOPS = Path(__file__).resolve().parent / "backend_nets" / "allops.net"
-SMALL = (3, 64, 64)
+# The smallest input each kind of net allows: images, Inception's stems (at least 75×75), video clips.
+SMALL_INPUTS = ((3, 64, 64), (3, 75, 75), (3, 4, 32, 32))
 # Above these (at the input used) a net runs only with -m slow.
 SLOW_PARAMS, SLOW_MACS = 15_000_000, 600_000_000
+# Above this (at the input used) a net that test_reference_outputs already builds, loads strictly and runs
+# against torchvision/timm is not run again here, unless it is the cheapest net of its file.
+REFERENCE_CHECKED_MACS = 5_000_000_000
 
 
 @lru_cache(maxsize=None)
 def load(name: str) -> netdsl.Model:
-    """The net at 3×64×64 where it allows that, else at its declared input."""
+    """The net at the smallest of SMALL_INPUTS that it allows, else at its declared input."""
     if name == "allops":
         return netdsl.load(ALLOPS)
-    try:
-        model = netdsl.load(name, input_shape=SMALL)
-        model.analysis
-        return model
-    except netdsl.CompileError:
-        return netdsl.load(name)
+    for shape in SMALL_INPUTS:
+        try:
+            model = netdsl.load(name, input_shape=shape)
+            model.analysis
+            return model
+        except netdsl.CompileError:
+            continue
+    return netdsl.load(name)
+
+
+def _fingerprint(model: netdsl.Model) -> tuple:
+    """Equal for a generic network and the preset that only restates its defaults (`vgg` and `vgg16`)."""
+    return (model.params, model.macs, tuple(tuple(p.shape) for p in model.network.inputs),
+            tuple(state_shapes(model.network).items()))
+
+
+@lru_cache(maxsize=None)
+def _library() -> tuple[tuple[str, Path], ...]:
+    """(name, file) of every library net worth a test. Of nets that elaborate to the same network, one: the
+    one the reference knows, else the last declared (the preset, not the generic it instantiates). Not the
+    big nets whose output test_reference_outputs compares, save the cheapest of each file."""
+    checked = {name for table in ("torchvision", "timm") for name in figures(table)}
+    kept = {_fingerprint(load(name)): name for name in sorted(index(), key=lambda name: name in checked)}.values()
+    nets = [(name, path) for name, path in index().items() if name in kept]
+    cheapest = {}
+    for name, path in sorted(nets, key=lambda net: load(net[0]).macs, reverse=True):
+        cheapest[path] = name
+    return tuple((name, path) for name, path in nets
+                 if not (name in checked and load(name).macs > REFERENCE_CHECKED_MACS and cheapest[path] != name))
 
 
 def net_params(one_per_file: bool = False) -> list:
@@ -37,7 +66,7 @@ def net_params(one_per_file: bool = False) -> list:
     `one_per_file` all but the first net of each file, run only with -m slow."""
     out = [pytest.param("allops", id="allops")]
     files = set()
-    for name, path in index().items():
+    for name, path in _library():
         model = load(name)
         big = model.params > SLOW_PARAMS or model.macs > SLOW_MACS
         slow = big or (one_per_file and path in files)
