@@ -66,14 +66,19 @@ def reference_input(figures_: dict) -> Any:
 
 def reference_output(module: Any, figures_: dict) -> Any:
     """The module's output on the reference input, with the reference's weights, in eval mode, on one thread
-    (the reference was made on one: summation order then matches)."""
+    (the reference was made on one: summation order then matches). The thread count is restored after, so
+    that the tests run later in the same process keep every core."""
     import torch
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
     module.load_state_dict(spec_state(module.state_dict()), strict=True)
     module.eval()
-    with torch.no_grad():
-        out = module(reference_input(figures_))
+    try:
+        with torch.no_grad():
+            out = module(reference_input(figures_))
+    finally:
+        torch.set_num_threads(threads)
     if isinstance(out, dict):
         out = out["out"]
     if isinstance(out, (tuple, list)):
