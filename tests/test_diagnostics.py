@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import netdsl
 from netdsl.cli import main
+from netdsl.diagnostics import CompileError
 
 CORPUS = Path(__file__).parent / "malformed"
 
@@ -104,3 +106,14 @@ def test_no_traceback_through_the_real_command():
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"{CORPUS / 'concat_spatial.net'}:5:9: error: concat: branch 2 is 14×14")
     assert "Traceback" not in proc.stderr
+
+
+def test_block_opened_inside_an_open_combinator(tmp_path):
+    """Found by the fuzz run: recovery measured a skipped statement from a newline the
+    layout pass made, which has no position (a TypeError before)."""
+    path = tmp_path / "nested.net"
+    path.write_text("block c(k) {\n    concat {\nblock b() {\n        q: conv(k, 1)\n    }\n}\n")
+    with pytest.raises(CompileError) as err:
+        netdsl.load(path)
+    shown = [(d.span.line, d.span.col, d.message) for d in err.value.diagnostics[:2]]
+    assert shown == [(1, 12, "`{` not closed"), (2, 12, "`{` not closed")]

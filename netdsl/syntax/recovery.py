@@ -200,6 +200,16 @@ def _span(path: str, tok: Token) -> Span:
     return Span(path, tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
 
 
+def _offset(tokens: list[Token], index: int) -> int:
+    """Where tokens[index] starts; a token the layout pass made (a newline) has no
+    position of its own, so the nearest one before it stands in."""
+    if index >= len(tokens):
+        return 1 << 62
+    while index >= 0 and tokens[index].start_pos is None:
+        index -= 1
+    return tokens[index].start_pos if index >= 0 else 0
+
+
 @dataclass
 class _Saved:
     index: int  # the token to feed next from this state
@@ -248,8 +258,7 @@ class Recovery:
     def _holds_refused(self, tokens: list[Token], start: int, end: int) -> bool:
         """Whether tokens[start:end], the statement skipped, held a character the lexer
         refused or a stray closer: its parse error is then their consequence."""
-        begin = tokens[start].start_pos if start < len(tokens) else 1 << 62
-        stop = tokens[end].start_pos if end < len(tokens) else 1 << 62
+        begin, stop = _offset(tokens, start), _offset(tokens, end)
         return any(begin <= pos < stop for pos in self.quiet)
 
     def _resync(self, interactive, saved: list[_Saved], tokens: list[Token], failed: int, cut: int | None) -> int:
