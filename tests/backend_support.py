@@ -61,18 +61,27 @@ def _library() -> tuple[tuple[str, Path], ...]:
                  if not (name in checked and load(name).macs > REFERENCE_CHECKED_MACS and cheapest[path] != name))
 
 
+def _big(name: str) -> bool:
+    model = load(name)
+    return model.params > SLOW_PARAMS or model.macs > SLOW_MACS
+
+
 def net_params(one_per_file: bool = False) -> list:
     """pytest params over the library (and the all-ops test net). Big nets, and with
-    `one_per_file` all but the first net of each file, run only with -m slow."""
+    `one_per_file` all but the first net of each file, run only with -m slow. With `one_per_file` a big net
+    is left out (its module is checked by the per-net tests) unless no small net represents its file, where
+    the file's first big net stands for it."""
     out = [pytest.param("allops", id="allops")]
+    small_files = {path for name, path in _library() if not _big(name)}
     files = set()
     for name, path in _library():
-        model = load(name)
-        big = model.params > SLOW_PARAMS or model.macs > SLOW_MACS
+        big = _big(name)
+        if one_per_file and big and (path in small_files or path in files):
+            continue
         slow = big or (one_per_file and path in files)
-        if not big:
-            files.add(path)
         out.append(pytest.param(name, id=name, marks=[pytest.mark.slow] if slow else []))
+        if one_per_file or not big:
+            files.add(path)
     return out
 
 
