@@ -85,10 +85,10 @@ def net_params(one_per_file: bool = False) -> list:
     return out
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
 def state(name: str) -> dict:
     """Seeded weights with batch-norm statistics that are not the identity, so eval-mode
-    batch norm is really exercised."""
+    batch norm is really exercised. Only the last net's are kept: all of them together are ~25 GB."""
     values = dict(init_state(load(name).network, 0))
     rng = np.random.default_rng(1)
     for key, value in values.items():
