@@ -171,3 +171,14 @@ def test_importing_netdsl_for_a_summary_does_not_import_torch():
     code = "import sys, netdsl; netdsl.load('resnet50').summary(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_param_inside_a_group_is_a_located_diagnostic(compile_text):
+    """PyTorch's ModuleDict cannot hold a Parameter: say so at the param (a TypeError before)."""
+    model = compile_text("network n() {\n    input x: [4, 8, 8]\n"
+                         "    output y = x -> g: (mul { identity; scale: param([4, 1, 1]) })\n}\n")
+    with pytest.raises(netdsl.CompileError) as err:
+        model.to_torch()
+    (diagnostic,) = err.value.diagnostics
+    assert (diagnostic.span.line, diagnostic.span.col) == (3, 48)
+    assert diagnostic.message == "PyTorch cannot hold the parameter `scale` inside the group `g`"

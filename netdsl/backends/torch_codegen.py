@@ -22,6 +22,7 @@ import networkx as nx
 
 from netdsl import __version__
 from netdsl.backends.pynames import Identifiers, docstring, literal, parameters
+from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.ir import Network, Node
 
 INDENT = "    "
@@ -147,6 +148,7 @@ class _Generator:
             if isinstance(unit, str):
                 node = self.net.node(unit)
                 if node.spec.torch_module:
+                    _holdable(node, self._rel(path, unit))
                     inst.slots.append((self._rel(path, unit), node.spec.torch_module(node.site)))
             else:
                 inst.slots.append((self._rel(path, unit.path), unit))
@@ -289,6 +291,15 @@ class _Generator:
                 continue
             parts.append(f"{name}={arg(name)}")
         return f"{slot.callee}({', '.join(parts)})"
+
+
+def _holdable(node: Node, rel: str) -> None:
+    """A group becomes an nn.ModuleDict or nn.ModuleList, which cannot hold a bare Parameter."""
+    if node.op == "param" and "." in rel:
+        group = rel.rpartition(".")[0]
+        raise CompileError([Diagnostic(
+            f"PyTorch cannot hold the parameter `{rel.rpartition('.')[2]}` inside the group `{group}`", node.span,
+            hint="place the `param` directly in a block or the network, e.g. `mul(layer_scale: param([c, 1, 1]), x)`")])
 
 
 def _tree(slots: list[tuple[str, Any]]) -> dict[str, Any]:
