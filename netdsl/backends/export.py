@@ -8,17 +8,15 @@ memory, and writes it in one atomic step through `netdsl.io`.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from netdsl.diagnostics import CompileError, Diagnostic
+from netdsl.backends.requirements import require, requirements
+from netdsl.diagnostics import CompileError
 from netdsl.io import atomic_write
 
 TARGETS = ("onnx", "torch")
-# Optional dependency → the extra that installs it.
-EXTRAS = {"torch": "torch", "onnxruntime": "verify", "safetensors": "weights"}
 
 
 @dataclass(frozen=True)
@@ -43,27 +41,6 @@ class Exported:
         what = "PyTorch source" if self.target == "torch" else f"{self.tensors} tensors"
         sep = ";" if self.target == "torch" else ","
         return f"wrote {self.path} ({shown}; {self.network}, {what}, {self.params:,} params{sep} {self.weights})"
-
-
-def requirements(target: str, verify: bool, weights: str | Path | None) -> list[tuple[str, str]]:
-    """(module, what needs it) for each optional dependency this export will import."""
-    needs = []
-    if verify:  # the PyTorch module against the ONNX model in onnxruntime, whichever was written
-        needs += [("torch", "--verify"), ("onnxruntime", "--verify")]
-    if weights is not None:
-        suffix = Path(weights).suffix
-        needs.append(("safetensors", "--weights .safetensors") if suffix == ".safetensors"
-                     else ("torch", f"--weights {suffix or 'FILE'} (a torch file)"))
-    return needs
-
-
-def require(module: str, purpose: str) -> None:
-    """A diagnostic that says what to install, instead of an ImportError deep inside."""
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        raise CompileError([Diagnostic(f"{purpose} needs {module}, which is not installed:"
-                                       f' pip install "netdsl[{EXTRAS[module]}]"', None)]) from None
 
 
 def export(model: Any, target: str, path: str | Path | None = None, weights: str | Path | None = None,

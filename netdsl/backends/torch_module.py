@@ -11,7 +11,7 @@ import itertools
 import linecache
 from typing import Any
 
-from netdsl.backends.export import require
+from netdsl.backends.requirements import require
 
 require("torch", "to_torch()")
 
