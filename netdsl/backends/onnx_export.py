@@ -171,5 +171,15 @@ def _batched(network: Network) -> set[str]:
     return out
 
 
+PROTOBUF_LIMIT = (1 << 31) - 1  # bytes in one serialised message
+
+
 def to_bytes(model: onnx.ModelProto) -> bytes:
+    """The model file; a protobuf message cannot exceed 2 GiB, so bigger weights are a diagnostic."""
+    weights = sum(len(t.raw_data) for t in model.graph.initializer)
+    if weights >= PROTOBUF_LIMIT:
+        raise CompileError([Diagnostic(
+            f"{model.graph.name}: {weights / (1 << 30):.2f} GiB of weights is beyond the 2 GiB that one ONNX"
+            " file (a protobuf message) can hold", None,
+            hint="netdsl does not write ONNX external data yet; use --torch, or a smaller preset")])
     return model.SerializeToString(deterministic=True)
