@@ -114,6 +114,37 @@ def test_canonical_layout_of_a_messy_file():
     assert format_source(MESSY) == CANONICAL
 
 
+WRAPPED_PARAMETERS = """\
+network tiny(widths=[64, 128], depths=[2, 2],
+   heads=[3, 6], sd=0.2) {
+        input image: [3, 32, 32]
+  output y = image -> conv(widths[0], 3, pad=1) -> add {
+  identity
+  (conv(64, 3, pad=1,
+  groups=2) -> add {
+  identity; relu })
+  }
+}
+"""
+
+
+def test_a_body_after_a_wrapped_list_is_indented_from_its_statement():
+    """The body used to line up under the wrapped parameters (13 columns in)."""
+    assert format_source(WRAPPED_PARAMETERS) == """\
+network tiny(widths=[64, 128], depths=[2, 2],
+             heads=[3, 6], sd=0.2) {
+    input image: [3, 32, 32]
+    output y = image -> conv(widths[0], 3, pad=1) -> add {
+        identity
+        (conv(64, 3, pad=1,
+              groups=2) -> add {
+            identity; relu
+        })
+    }
+}
+"""
+
+
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_idempotent_and_keeps_comments(path):
     text = path.read_text(encoding="utf-8")

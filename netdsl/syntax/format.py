@@ -72,6 +72,7 @@ class _Context:
     statement: list[int] = field(default_factory=lambda: [0])  # statement indent per brace level
     last: Token | None = None  # the code token before the current one
     closing: int | None = None  # the indent of the previous line if it held only closers
+    base: int = 0  # the indent a body opened on this line is relative to
 
     def innermost(self) -> str | None:
         return self.stack[-1].type if self.stack else None
@@ -236,6 +237,7 @@ def _render(ctx: _Context, tokens: list[Token], indent: int) -> tuple[str, list[
     parts: list[str] = []
     columns, depths = [], []
     width, depth, prev, unary = 0, 0, None, False
+    ctx.base = indent
     for k, tok in enumerate(tokens):
         gap = _gap(prev, tok, ctx, unary)
         value = _label(tok.value) if tok.type == "LABEL" else tok.value
@@ -252,17 +254,23 @@ def _render(ctx: _Context, tokens: list[Token], indent: int) -> tuple[str, list[
 
 def _track(ctx: _Context, tok: Token, indent: int, after: int | None) -> int:
     """Opens or closes a bracket. `after` is the column past an opener that has
-    more on its line (contents line up there), None for one that ends its line."""
+    more on its line (contents line up there), None for one that ends its line.
+    A body opened on a line that closes a wrapped list (`p=1,` newline `q=2) {`)
+    is indented from the line that opened the list, not from the aligned items."""
     if tok.type in _OPENERS:
         body = tok.type == "LBRACE" and ctx.last is not None and ctx.last.type in _BODY_HEAD
-        inner = indent + len(INDENT) if after is None or body else after
-        ctx.stack.append(_Open(tok.type, indent, inner, body))
+        line_indent = ctx.base if body else indent
+        inner = line_indent + len(INDENT) if after is None or body else after
+        ctx.stack.append(_Open(tok.type, line_indent, inner, body))
         if tok.type == "LBRACE":
             ctx.statement.append(inner)
         return 1
     if tok.type in _CLOSERS and ctx.stack:
-        if ctx.stack.pop().type == "LBRACE":
+        closed = ctx.stack.pop()
+        if closed.type == "LBRACE":
             ctx.statement.pop()
+        else:
+            ctx.base = min(ctx.base, closed.line_indent)
         return -1
     return 0
 
