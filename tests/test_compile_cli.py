@@ -89,7 +89,8 @@ def test_unreadable_weights_and_bad_opset(tmp_path):
     result = _netdsl("compile", "lenet", "--torch", "--weights", "junk.pt", cwd=tmp_path)
     assert result.returncode == 1 and "cannot read it" in result.stderr and "Traceback" not in result.stderr
     result = _netdsl("compile", "lenet", "--onnx", "--opset", "7", cwd=tmp_path)
-    assert result.returncode == 1 and "--opset 7" in result.stderr
+    assert result.returncode == 2 and "argument --opset: netdsl exports opsets 14 to" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "lenet.onnx").exists()
 
 
 def test_failed_compile_keeps_the_good_file(tmp_path):

@@ -35,12 +35,22 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _opset(text: str) -> int:
+    """An opset the exporter writes: a bad one is a usage error (exit 2), caught before any work."""
+    from netdsl.backends.onnx_export import MIN_OPSET, latest_opset
+
+    value = natural(text)
+    if not MIN_OPSET <= value <= latest_opset():
+        raise argparse.ArgumentTypeError(f"netdsl exports opsets {MIN_OPSET} to {latest_opset()}, not {text}")
+    return value
+
+
 def add_options(p: argparse.ArgumentParser) -> None:
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--onnx", action="store_true", help="write ONNX (default OUT: NET.onnx)")
     target.add_argument("--torch", action="store_true", help="write standalone PyTorch source (default OUT: NET.py)")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (written atomically)")
-    p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    p.add_argument("--opset", type=_opset, default=17, help="ONNX opset (default 17)")
     p.add_argument("--weights", metavar="W", help="a state_dict: .pt (loaded with weights_only) or .safetensors")
     p.add_argument("--dynamic-batch", action="store_true", help="ONNX: a symbolic batch dimension")
     p.add_argument("--verify", action="store_true",

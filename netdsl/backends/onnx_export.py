@@ -133,8 +133,12 @@ def _skeleton(network: Network, g: Builder, outputs: list, dynamic_batch: bool, 
     return model
 
 
+def latest_opset() -> int:
+    return onnx.defs.onnx_opset_version()
+
+
 def check_opset(opset: int) -> None:
-    latest = onnx.defs.onnx_opset_version()
+    latest = latest_opset()
     if not MIN_OPSET <= opset <= latest:
         raise CompileError([Diagnostic(f"--opset {opset}: netdsl exports opsets {MIN_OPSET} to {latest}", None)])
 
