@@ -27,6 +27,8 @@ PUBLISHED = {
     "swin3d_t": (28_158_070, 43.882, None),  # Kinetics-400, 16×224×224 clips
     "swin3d_s": (49_816_678, 82.841, None),
     "swin3d_b": (88_048_984, 140.667, None),
+    "mvit_v1_b": (36_610_672, 70.599, None),
+    "mvit_v2_s": (34_537_744, 64.224, None),
 }
 # weights at other resolutions: the position embedding grows with the tokens
 PUBLISHED_AT = {
@@ -183,6 +185,24 @@ def test_swin3d_t_layers():
     assert {lc.node.args["shift"] for lc in layers.values() if lc.node.op == "shift_mask"} == {(0, 3, 3)}
     assert layers["features.0.0.attn.relative_position_index"].node.shape == (392, 392)
     assert layers["features.0.0.attn.relative_position_bias_table"].node.shape == (15 * 13 * 13, 3)
+
+
+def test_mvit_grids_and_pooling():
+    """3×7×7 patches at stride 2×4×4 make an 8×56×56 grid after a class token; the queries are pooled to
+    28×28 in block 1, keys and values by 8 in block 0 (7×7); v2's tables have 2·max(q, k) − 1 rows."""
+    v1 = _model("mvit_v1_b").analysis.layers
+    assert v1["pos_encoding.1"].node.shape == (1 + 8 * 56 * 56, 96)  # prepend(class_token)
+    assert v1["blocks.0.attn.pool_k.pool"].node.shape == (1, 1 + 8 * 7 * 7, 96)
+    assert v1["blocks.1.attn.pool_q.pool"].node.shape == (2, 1 + 8 * 28 * 28, 96)
+    assert v1["blocks.1.attn.pool_q.pool"].cost.macs == 2 * 8 * 28 * 28 * 96 * 27
+    assert "blocks.0.attn.pool_q.pool" not in v1
+    v2 = _model("mvit_v2_s").analysis.layers
+    assert v2["blocks.0.attn.pool_q.pool"].node.shape == (1, 1 + 8 * 56 * 56, 96)
+    assert v2["blocks.0.attn.rel_pos_h"].node.shape == (111, 96)
+    assert v2["blocks.1.attn.rel_pos_h"].node.shape == (55, 96)
+    assert v2["blocks.0.attn.rel_pos_t"].node.shape == (15, 96)
+    rel = next(lc for name, lc in v2.items() if name.startswith("blocks.0.attn.") and lc.node.op == "rel_pos")
+    assert rel.cost.macs == 1 * (8 * 56 * 56) * (8 + 7 + 7) * 96
 
 
 @pytest.mark.slow

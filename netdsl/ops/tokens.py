@@ -59,26 +59,33 @@ TAKE = Op(
 )
 
 
+def _extra_tokens(s: Site) -> tuple[int, int]:
+    """The prepended tokens as N×D: a vector of D is one token (MViT's `class_token`)."""
+    extra = s.ins[1]
+    return (1, extra[0]) if len(extra) == 1 else extra
+
+
 def _prepend_shape(s: Site):
-    x, extra = s.ins
+    x, extra = s.x, _extra_tokens(s)
     if len(x) != 2 or len(extra) != 2 or x[1] != extra[1]:
         raise ShapeError(f"prepend needs tokens of one width, but {s.names[0]} is {fmt_shape(x)} and {s.names[1]}"
-                         f" is {fmt_shape(extra)}")
+                         f" is {fmt_shape(s.ins[1])}")
     return (extra[0] + x[0], x[1])
 
 
 def _prepend_onnx(g, s: Site):
     x, extra = s.names
     batch = g.op("Slice", [g.op("Shape", [x]), g.const([0], "int64"), g.const([1], "int64")])
-    size = g.op("Concat", [batch, g.const(list(s.ins[1]), "int64")], axis=0)
+    size = g.op("Concat", [batch, g.const(list(_extra_tokens(s)), "int64")], axis=0)
     joined = g.op("Concat", [g.op("Expand", [extra, size]), x], axis=1)
     g.op("Reshape", [joined, g.const([-1, *s.out], "int64")], g.out)  # the sizes, for shape inference
 
 
 PREPEND = Op(
     "prepend", "puts tokens before a sequence, broadcast over the batch: x -> prepend(class_token), the class"
-               " token a param([1, d], batch=true)",
-    inputs=2, shape=_prepend_shape, axes=lambda s: s.x_axes, describe=lambda s: f"+{s.ins[1][0]}",
-    torch_call=lambda s: f"torch.cat([{s.names[1]}.expand({s.names[0]}.shape[0], -1, -1), {s.names[0]}], 1)",
+               " token a param([1, d], batch=true), or a param([d]) for one token",
+    inputs=2, shape=_prepend_shape, axes=lambda s: s.x_axes, describe=lambda s: f"+{_extra_tokens(s)[0]}",
+    torch_call=lambda s: (f"torch.cat([{s.names[1]}.expand({s.names[0]}.shape[0],"
+                          f" {'1' if len(s.ins[1]) == 1 else '-1'}, -1), {s.names[0]}], 1)"),
     onnx=_prepend_onnx,
 )
