@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import onnx
 import pytest
+import torch
 from onnx import TensorProto, helper
 
 import netdsl
@@ -111,6 +112,24 @@ def test_unsupported_op_names_node_and_inputs(tmp_path):
     graph = helper.make_graph([helper.make_node("Celu", ["x"], ["y"], name="odd")], "g",
                               [_image("x")], [_image("y")])
     assert _error(_save(tmp_path, graph)).endswith("node `odd` (Celu) reading x has no equivalent in netdsl")
+
+
+def test_pad_reads_as_netdsl_pad(tmp_path):
+    """ONNX's pads list begins then ends, first axis first; netdsl's pad names sides, the last axis first
+    (NASNet's asymmetric TF "same" padding); a non-zero constant has no equivalent."""
+    pads = helper.make_tensor("pads", TensorProto.INT64, [8], [0, 0, 1, 0, 0, 0, 2, 3])
+    graph = helper.make_graph([helper.make_node("Pad", ["x", "pads"], ["y"], name="p", mode="reflect")], "g",
+                              [_image("x")], [_image("y", (1, 3, 11, 11))], [pads])
+    source = import_onnx(_save(tmp_path, graph)).source
+    assert 'pad(right=3, top=1, bottom=2, mode="reflect")' in source
+    (tmp_path / "padded.net").write_text(source)
+    x = np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    out = netdsl.load(tmp_path / "padded.net").to_torch()(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(out, np.pad(x, ((0, 0), (0, 0), (1, 2), (0, 3)), mode="reflect"))
+    value = helper.make_tensor("v", TensorProto.FLOAT, [], [1.0])
+    graph = helper.make_graph([helper.make_node("Pad", ["x", "pads", "v"], ["y"], name="p")], "g",
+                              [_image("x")], [_image("y", (1, 3, 11, 11))], [pads, value])
+    assert _error(_save(tmp_path, graph, "one.onnx")).endswith("node `p` (Pad) reading x has no equivalent in netdsl")
 
 
 def test_truncated_file(tmp_path):

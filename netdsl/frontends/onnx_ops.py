@@ -470,6 +470,31 @@ def _pool(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
     r.emit(node, "maxpool" if node.op_type == "MaxPool" else "avgpool", args, [ins[0]])
 
 
+_PAD_SIDES = ("left", "right", "top", "bottom", "front", "back")  # netdsl's pad: the last axis first
+_PAD_MODES = {"constant": "zeros", "reflect": "reflect", "edge": "replicate"}
+
+
+@handles("Pad")
+def _pad(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
+    """Padding of the spatial axes only, by zeros (a constant of 0), reflection or the edge."""
+    pads = r.const(ins[1]) if len(ins) > 1 and ins[1] else a.get("pads")
+    value = r.const(ins[2]) if len(ins) > 2 and ins[2] else 0
+    mode = _PAD_MODES.get(_text(a.get("mode", "constant")))
+    if pads is None or value is None or float(value) != 0 or mode is None or (len(ins) > 3 and ins[3]):
+        return False
+    pads = [int(p) for p in pads]
+    rank = len(pads) // 2
+    begin, end, spatial = pads[:rank], pads[rank:], rank - 2
+    if not 1 <= spatial <= 3 or begin[:2] != [0, 0] or end[:2] != [0, 0]:
+        return False
+    amounts = {}
+    for j in range(spatial):  # spatial axis j is netdsl's pair k, counted from the last axis
+        k = spatial - 1 - j
+        amounts[_PAD_SIDES[2 * k]], amounts[_PAD_SIDES[2 * k + 1]] = begin[2 + j], end[2 + j]
+    args: dict[str, Any] = {side: amounts[side] for side in _PAD_SIDES if amounts.get(side)}
+    r.emit(node, "pad", args | ({"mode": mode} if mode != "zeros" else {}), [ins[0]])
+
+
 @handles("GlobalAveragePool", "GlobalMaxPool")
 def _global_pool(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
     r.emit(node, "global_avgpool" if node.op_type == "GlobalAveragePool" else "global_maxpool", {}, [ins[0]])
