@@ -14,6 +14,7 @@ from netdsl.analysis.costs import Analysis, Cost, analyze
 from netdsl.analysis.summary import summary
 from netdsl.elaborate.elaborator import Limits
 from netdsl.elaborate.modules import build
+from netdsl.gcpause import paused
 from netdsl.ir import Network
 from netdsl.library import resolve
 
@@ -96,6 +97,7 @@ class Model:
         return f"<netdsl.Model {self.name}: {len(self.graph)} layers, {t.params:,} params, {t.macs:,} MACs>"
 
 
+@paused()
 def load(path: str | Path, net: str | None = None, *, input_shape: tuple[int, ...] | None = None,
          limits: Limits | None = None, net_option: str = "load(..., net=NAME)", **params: Any) -> Model:
     """Compile one network of a .net file (or a bundled preset's name) to its IR.

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "netdsl"
 # frontend (ONNX → .net text) writes what the parser reads; the model is the API's load().
 STAGES = [
     ("netdsl.io", 0), ("netdsl.terminal", 0), ("netdsl.diagnostics", 0), ("netdsl.diskcache", 0),
+    ("netdsl.gcpause", 0),
     ("netdsl.syntax", 10),
     ("netdsl.ops", 20), ("netdsl.ir", 20),
     ("netdsl.frontends", 25),

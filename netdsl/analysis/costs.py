@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from netdsl.gcpause import paused
 from netdsl.ir import Network, Node
 from netdsl.ops import Shape, Window, numel
 from netdsl.ops.base import ADAPTIVE, FEATURES, FOLD, GLOBAL
@@ -66,6 +67,7 @@ def layer_cost(node: Node) -> Cost:
     return Cost(params, buffers, macs, flops, numel(node.shape) * BYTES_PER_VALUE)
 
 
+@paused()
 def analyze(network: Network) -> Analysis:
     inference = _inference_nodes(network)
     fields = _receptive_fields(network)

@@ -13,6 +13,7 @@ from netdsl.elaborate.expressions import BUILTINS, Poisoned
 from netdsl.elaborate.instances import InstanceElaborator, in_network, merge
 from netdsl.elaborate.program import SourceFile, load_file
 from netdsl.elaborate.values import BlockValue, Env, OpValue
+from netdsl.gcpause import paused
 from netdsl.ir import Network
 from netdsl.ops import OPS
 from netdsl.syntax import ast
@@ -169,6 +170,7 @@ def _bind_network(defn: ast.NetworkDef, env: Env, given: dict[str, Any]) -> dict
     return dict(scope.vars)
 
 
+@paused()
 def build(path: str | Path, net: str | None = None, overrides: dict[str, Any] | None = None,
           input_shape: tuple[int, ...] | None = None, limits: Limits | None = None,
           net_option: str = "--net") -> Network:
