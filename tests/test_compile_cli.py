@@ -256,6 +256,12 @@ def test_wrote_lines_say_what_was_written(tmp_path, capsys):
     assert capsys.readouterr().out.endswith("; free, 0 tensors, 0 params, no weights)\n")
     main(["compile", "lenet", "--onnx", "-o", str(tmp_path / "l.onnx"), "--seed", "4"])
     assert capsys.readouterr().out.endswith("; lenet, 10 tensors, 61,706 params, seeded random weights (seed 4))\n")
+    main(["compile", "googlenet", "--onnx", "-o", str(tmp_path / "g.onnx")])
+    assert capsys.readouterr().out.endswith("; googlenet, 287 tensors, 6,624,904 params, seeded random weights"
+                                            " (seed 0))\n")  # not the training-only aux heads' 364 and 13,004,888
+    initializers = onnx.load(str(tmp_path / "g.onnx")).graph.initializer
+    assert len(initializers) == 287
+    assert sum(int(np.prod(t.dims)) for t in initializers if t.name.endswith(("weight", "bias"))) == 6_624_904
 
 
 # ---- one compile API (issue 10.24) -------------------------------------------------------

@@ -62,9 +62,11 @@ def export(model: Any, target: str, path: str | Path | None = None, weights: str
              if weights is not None else init_state(network, seed))
     output = Path(path) if path is not None else Path(f"{network.name}.{'onnx' if target == 'onnx' else 'py'}")
     build = _onnx if target == "onnx" else _torch
-    data, check = build(model, state, opset, dynamic_batch, verify, seed)
+    data, check, tensors = build(model, state, opset, dynamic_batch, verify, seed)
     atomic_write(output, data)
-    return Exported(output, target, network.name, len(state) if target == "onnx" else 0, model.params,
+    # ONNX holds the inference graph: training-only heads (GoogLeNet's aux classifiers) are not in it
+    params = model.params - (model.analysis.training_only.params if target == "onnx" else 0)
+    return Exported(output, target, network.name, tensors, params,
                     _weights_words(target, state, weights, seed), check() if check else None)
 
 
@@ -82,7 +84,8 @@ def _onnx(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: bool
     from netdsl.backends.onnx_export import to_bytes
 
     network = model.network
-    data = to_bytes(to_onnx(network, state, opset, dynamic_batch, doc=f"{network.name} from {model.source.name}"))
+    proto = to_onnx(network, state, opset, dynamic_batch, doc=f"{network.name} from {model.source.name}")
+    data = to_bytes(proto)
 
     def check():
         from netdsl.backends.torch_module import build_module
@@ -90,7 +93,7 @@ def _onnx(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: bool
 
         return compare(network, build_module(network, state), lambda inputs: onnx_outputs(data, inputs),
                        batch=2 if dynamic_batch else 1, seed=seed)
-    return data, check if verify else None
+    return data, check if verify else None, len(proto.graph.initializer)
 
 
 def _torch(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: bool, seed: int):
@@ -102,7 +105,7 @@ def _torch(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: boo
     network = model.network
     source = generate(network, model.source.name)
     if not verify:
-        return source, None
+        return source, None, 0
     reference = _onnx_reference(network, state, opset)
 
     def check():
@@ -117,7 +120,7 @@ def _torch(model: Any, state: dict, opset: int, dynamic_batch: bool, verify: boo
         expected = (onnx_outputs(reference, inputs) if reference is not None
                     else torch_outputs(build_module(network, state), network, inputs))
         return compare(expected, torch_outputs(standalone, network, inputs))
-    return source, check
+    return source, check, 0
 
 
 def _onnx_reference(network: Any, state: dict, opset: int) -> bytes | None:
