@@ -91,8 +91,20 @@ def export(network: Network, state: dict[str, Any], opset: int = DEFAULT_OPSET, 
     model = _skeleton(network, g, outputs, dynamic_batch, doc)
     _check_shapes(model, network, {values[n]: n for n in needed}, dynamic_batch)
     del model.graph.input[len(network.inputs):]
-    model.graph.initializer.extend(numpy_helper.from_array(np.ascontiguousarray(state[k]), k) for k in g.used)
+    for key in g.used:
+        _add_initializer(model.graph, key, state[key])
     return model
+
+
+def _add_initializer(graph: onnx.GraphProto, name: str, value: Any) -> None:
+    """numpy_helper.from_array, built in place: extending the graph with a finished tensor
+    copies its bytes once more (60 ms of GoogLeNet's 400 ms export)."""
+    array = np.ascontiguousarray(value)
+    tensor = graph.initializer.add()
+    tensor.name = name
+    tensor.data_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+    tensor.dims.extend(array.shape)
+    tensor.raw_data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
 
 
 def _ports(network: Network, training_outputs: bool) -> list[Port]:
