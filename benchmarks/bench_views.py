@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,9 +93,21 @@ def bench_tui_chain() -> None:
             print(f"| {layers:,} | {paint:.1f} s | {quit_time * 1000:.0f} ms |")
 
 
+def _import_seconds() -> float:
+    """What a `netdsl tui` process spends importing the app (Textual, rich, netdsl) before it starts:
+    the median of 5 fresh interpreters, less the bare interpreter's start."""
+    def run(code: str) -> float:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - began
+    return statistics.median(run("import netdsl.views.tui.app") - run("pass") for _ in range(5))
+
+
 def bench_tui_nets() -> None:
     from netdsl.library import resolve
 
+    print(f"Importing the app in a fresh process: {_import_seconds() * 1000:.0f} ms (add it to the first paint"
+          " for the time from the command to the first screen)")
     print(f"| network | layers | first paint | keystroke (median of {KEYS} × ↓) | quit |")
     print("|---|---:|---:|---:|---:|")
     for name in NETS:
