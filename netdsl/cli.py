@@ -88,10 +88,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 @command("summary")
 def cmd_summary(args: argparse.Namespace) -> int:
     """Shapes and costs per layer, with totals."""
-    model = load_model(args)
     if args.json:
-        print(json.dumps(model.summary(), indent=1 if args.pretty else None))
+        print(_summary_json(args))
         return EXIT_OK
+    model = load_model(args)
     from rich.console import Console
 
     from netdsl.views.table import render_table
@@ -101,6 +101,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
         console = Console(width=max(console.width, 140))
     render_table(model.analysis, args.depth, console)
     return EXIT_OK
+
+
+def _summary_json(args: argparse.Namespace) -> str:
+    """The JSON summary; of a .net file, from the cache when neither it nor its imports changed."""
+    from netdsl.library import resolve
+    from netdsl.summary_cache import summary_text
+
+    def compute() -> str:
+        return json.dumps(load_model(args).summary(), indent=1 if args.pretty else None)
+    source, _ = resolve(args.file, args.net)
+    options = json.dumps(sorted(vars(args).items()), default=repr)
+    return summary_text(options, source, compute)
 
 
 @command("render")

@@ -22,7 +22,7 @@ STAGES = [
     ("netdsl.frontends", 25),
     ("netdsl.elaborate", 30), ("netdsl.library", 30),
     ("netdsl.analysis", 40),
-    ("netdsl.model", 50), ("netdsl.options", 50),
+    ("netdsl.model", 50), ("netdsl.options", 50), ("netdsl.summary_cache", 50),
     ("netdsl.backends", 60), ("netdsl.views", 60), ("netdsl.highlight", 60), ("netdsl.fmt", 60),
     ("netdsl.lsp", 70),
     ("netdsl.cli", 80), ("netdsl.__main__", 90),

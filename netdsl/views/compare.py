@@ -17,10 +17,13 @@ import sys
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from netdsl.analysis.costs import Analysis
 from netdsl.diagnostics import CompileError, Diagnostic
 from netdsl.views.units import human, human_bytes
+
+if TYPE_CHECKING:
+    from netdsl.analysis.costs import Analysis
 
 PUBLISHED = Path(__file__).with_name("published_top1.json")
 # `# accuracy: 76.13` (every network of the file) or `# accuracy resnet50: 76.13` (one network)
