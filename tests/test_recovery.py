@@ -160,6 +160,17 @@ def test_partial_module_keeps_the_statements_without_errors():
     assert network.body.stmts[1].name == "z"
 
 
+def test_a_wrapped_parameter_list_does_not_misplace_its_body():
+    """The body's braces pair by the line its statement starts on, not by the wrapped line holding
+    the `{`: this file has one error, not also a `{` not closed and a stray `}`."""
+    text = ("network n(a=1,\n          b=2) {\n    input x: [3, 8, 8]\n    y = x -> conv(4,\n"
+            "                  3)\n    output z = y -> relu\n}\n\nnetwork m() {\n    input x: [3, 8, 8]\n"
+            "    output y = x -> -> relu\n}\n")
+    module, errors = parse_partial(text, "rec.net")
+    assert [(e.span.line, e.span.col, e.message) for e in errors] == [(11, 21, "unexpected `->`")]
+    assert [item.name for item in module.items] == ["n", "m"]
+
+
 LIBRARY = sorted(NETS.glob("*.net")) + sorted(EXAMPLES.glob("*.net"))
 
 

@@ -104,8 +104,9 @@ class _Balancer:
     def feed(self, tok: Token) -> None:
         first = not self.out or self.out[-1].type == "_NL"
         if first and tok.type != "_NL":
-            self.indent = tok.column
             self._line_start(tok)
+            if not (self.stack and self.stack[-1].tok.type in ("LPAR", "LSQB")):
+                self.indent = tok.column  # a line inside ( or [ goes on its statement's line
         if tok.type in _PAIRS:
             self.stack.append(_Open(tok, self.indent))
         elif tok.type in _CLOSER_OF and not self._closer(tok):
