@@ -183,6 +183,7 @@ def build(path: str | Path, net: str | None = None, overrides: dict[str, Any] | 
         raise CompileError(err.diagnostics, {**source.texts(), **err.sources}) from None
 
 
+@paused()
 def elaborate(defs: Definitions, name: str, overrides: dict[str, Any] | None = None,
               input_shape: tuple[int, ...] | None = None, limits: Limits | None = None) -> Network:
     """One network (or preset) of defined files, its errors located in their instances."""

@@ -23,7 +23,7 @@ from netdsl.elaborate.instances import merge
 from netdsl.elaborate.modules import Definitions, define, elaborate
 from netdsl.elaborate.program import ParseCache, load_source
 from netdsl.ir import Network
-from netdsl.syntax import ast
+from netdsl.syntax import ast, chunks
 from netdsl.syntax.parser import parse_partial
 
 
@@ -58,8 +58,11 @@ class Document:
 
 
 def analyse(text: str, path: str, cache: ParseCache | None = None, limits: Limits | None = None) -> Document:
-    """Parse, define, and elaborate and cost the main network of one document."""
-    module, syntax = parse_partial(text, path)
+    """Parse, define, and elaborate and cost the main network of one document. A keystroke
+    re-parses only the definition it is in (netdsl.syntax.chunks) unless the text has errors."""
+    module, syntax = chunks.parse(text, path), []
+    if module is None:
+        module, syntax = parse_partial(text, path)
     doc = Document(path, text, module, syntax)
     if syntax:
         return doc

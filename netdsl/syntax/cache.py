@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from netdsl import __version__, diskcache
-from netdsl.syntax import ast
+from netdsl.syntax import ast, chunks
 
 MAX_MEMORY = 256  # modules kept in memory
 _SYNTAX = Path(__file__).resolve().parent
@@ -32,9 +32,11 @@ def parse(text: str, path: str = "<input>") -> ast.Module:
     if module is None:
         module = _read(key)
         if module is None:
-            from netdsl.syntax import parser
+            module = chunks.parse(text, path)
+            if module is None:  # a syntax error: the whole file's parse reports each one
+                from netdsl.syntax import parser
 
-            module = parser.parse(text, path)
+                module = parser.parse(text, path)
             _write(key, module)
         _remember(key, module)
     return module
