@@ -14,6 +14,7 @@ every error where it is. So a chunked parse is either the whole parse's module o
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 
 from netdsl.diagnostics import CompileError, Span
@@ -22,6 +23,7 @@ from netdsl.syntax import ast
 MAX_PIECES = 4096  # pieces kept in memory
 _ITEM_START = re.compile(r"(?:network|block|import|let)\b")
 _pieces: OrderedDict[tuple[str, int, str], tuple[ast.Node, ...]] = OrderedDict()
+_lock = threading.Lock()  # the language server analyses in worker threads
 
 
 def parse(text: str, path: str = "<input>") -> ast.Module | None:
@@ -46,14 +48,17 @@ def _piece(path: str, line: int, piece: str) -> tuple[ast.Node, ...] | None:
     from netdsl.syntax import parser
 
     key = (path, line, piece)
-    items = _pieces.get(key)
-    if items is None:
-        try:
-            items = parser.parse("\n" * line + piece, path).items
-        except CompileError:
-            return None
+    with _lock:
+        items = _pieces.get(key)
+        if items is not None:
+            _pieces.move_to_end(key)
+            return items
+    try:
+        items = parser.parse("\n" * line + piece, path).items
+    except CompileError:
+        return None
+    with _lock:
         _pieces[key] = items
         while len(_pieces) > MAX_PIECES:
             _pieces.popitem(last=False)
-    _pieces.move_to_end(key)
     return items
