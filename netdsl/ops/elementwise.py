@@ -95,7 +95,7 @@ SOFTMAX = Op("softmax", "softmax along one axis: softmax(axis), by name (\"n\") 
              onnx=lambda g, s: g.op("Softmax", list(s.names), g.out, axis=_softmax_axis(s) + 1))
 
 SCALE = Op("scale", "multiplies by a constant: scale(0.17) (Inception-ResNet's residual scaling)",
-           params=(Param("factor", "float"),), flops=_per_element(1), describe=lambda s: f"×{s['factor']}",
+           params=(Param("factor", "float"),), flops=_per_element(1), describe=lambda s: f"×{s['factor']:.6g}",
            torch_call=_call("{x} * {factor!r}"),
            onnx=lambda g, s: g.op("Mul", [s.names[0], g.const(s["factor"], "float32")], g.out))
 
