@@ -30,8 +30,9 @@ ROUND_TRIP_SLOW = [
 
 
 def _export(name: str, folder) -> tuple[netdsl.Model, str]:
+    """A library network by name, or a .net file by path, as ONNX in `folder`."""
     model = netdsl.load(name)
-    path = str(folder / f"{name}.onnx")
+    path = str(folder / f"{model.name}.onnx")
     onnx.save(model.to_onnx(dynamic_batch=True), path)
     return model, path
 
@@ -41,7 +42,7 @@ def _round_trip(name: str, folder) -> None:
     import torch
 
     model, path = _export(name, folder)
-    net, weights = write_import(path, folder / f"{name}.net")
+    net, weights = write_import(path, folder / f"{model.name}.net")
     back = netdsl.load(net)
     inference_params = model.params - model.analysis.training_only.params  # an ONNX holds no training-only head
     assert (back.params, back.macs) == (inference_params, model.macs)
@@ -112,6 +113,17 @@ def test_unsupported_op_names_node_and_inputs(tmp_path):
     graph = helper.make_graph([helper.make_node("Celu", ["x"], ["y"], name="odd")], "g",
                               [_image("x")], [_image("y")])
     assert _error(_save(tmp_path, graph)).endswith("node `odd` (Celu) reading x has no equivalent in netdsl")
+
+
+def test_patches_read_as_tokens(tmp_path):
+    """A map's positions as tokens (Reshape to C×(H·W), Transpose) read back as `tokens`, 2-D and 3-D."""
+    source = tmp_path / "source" / "patches.net"
+    source.parent.mkdir()
+    source.write_text("network patches() {\n    input clip: [3, 4, 32, 32]\n    output logits = clip\n"
+                      "        -> conv_proj: conv(16, [2, 8, 8], stride=[2, 8, 8]) -> tokens -> ln: layer_norm\n"
+                      "        -> head: linear(10)\n}\n")
+    _round_trip(str(source), tmp_path)
+    assert "-> tokens\n" in (tmp_path / "patches.net").read_text()
 
 
 def test_pad_reads_as_netdsl_pad(tmp_path):

@@ -18,7 +18,7 @@ from netdsl.frontends.steps import Step, is_path
 
 # Pieces of multi-node patterns (GELU, a token linear), folded when the pattern completes.
 PARTS = {"transpose_const", "gelu_scaled", "gelu_erf", "erf_plus_one", "gelu_half", "layer_norm_last",
-          "split_groups", "swapped_groups", "shape_of", "batch_of", "sizes_of"}
+          "split_groups", "swapped_groups", "shape_of", "batch_of", "sizes_of", "flat_map"}
 
 
 def _attrs(node: Any) -> dict[str, Any]:
@@ -199,6 +199,11 @@ def _transpose(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
         r.drop(split)
         r.emit(node, "swapped_groups", split.args, split.inputs)
         return None
+    flat = r.producer(ins[0], "flat_map")
+    if flat is not None and perm == [0, 2, 1]:  # C×(H·W) → (H·W)×C: a map's positions as tokens
+        r.drop(flat)
+        r.emit(node, "tokens", {}, flat.inputs)
+        return None
     normed = r.producer(ins[0], "layer_norm_last")
     if normed is not None and perm == [0, len(perm) - 1, *range(1, len(perm) - 1)]:
         r.drop(normed)  # channels moved last, normalised, moved back: ConvNeXt's LayerNorm2d
@@ -213,6 +218,10 @@ def _transpose(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
 def _reshape(r: Reader, node: Any, ins: list[str], a: dict[str, Any]) -> Any:
     """Channel shuffle (Reshape, Transpose, Reshape), flatten, or a reshape to fixed sizes."""
     target = r.const(ins[1])
+    if target is not None and target.ndim == 1 and list(target[::2]) == [0, -1] and len(target) == 3 \
+            and r.uses[node.output[0]] == 1 and r.readers[node.output[0]].op_type == "Transpose":
+        r.emit(node, "flat_map", {}, [ins[0]])  # the spatial axes flattened, before `tokens`' transpose
+        return None
     if target is None or target.ndim != 1 or len(target) < 2 or target[0] not in (0, -1) or min(target[1:]) < 1:
         return False
     sizes = [int(v) for v in target[1:]]
