@@ -34,15 +34,16 @@ class Node:
     scope: str  # path of the innermost scope; "" is the network itself
     axes: Axes = ()  # the output's axis names (its layout)
     in_axes: tuple[Axes, ...] = ()
+    # The op's application here, as its callbacks take it; the inputs are named by their nodes. Made
+    # once: the analysis asks every node for it several times.
+    site: Site = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "site", Site(self.in_shapes, self.args, self.shape, self.inputs, self.in_axes))
 
     @property
     def spec(self) -> Op:
         return OPS[self.op]
-
-    @property
-    def site(self) -> Site:
-        """The op's application here, as its callbacks take it; the inputs are named by their nodes."""
-        return Site(self.in_shapes, self.args, self.shape, self.inputs, self.in_axes)
 
     @property
     def layout(self) -> Axes:

@@ -4,7 +4,6 @@ shapes, scopes, and the checks that need the whole set (unique names, budget).""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 from netdsl.diagnostics import DiagnosticError, Span
@@ -43,7 +42,7 @@ class GraphBuilder:
                                   hint="raise the budget with --max-nodes if this is intended")
         site = input_site(inputs, args, input_names)
         try:
-            site = replace(site, out=check_size(tuple(op.shape(site))))
+            site = Site(site.ins, site.args, check_size(tuple(op.shape(site))), site.names, site.axes)
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
         self._check_weights(op, site, span)
