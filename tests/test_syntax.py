@@ -3,12 +3,14 @@ match whole words only, and the math built-ins that derive widths in the languag
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import netdsl
-from netdsl.diagnostics import CompileError
+from netdsl.diagnostics import CompileError, Span
 from netdsl.highlight import grammar_keywords
-from netdsl.syntax import ast
+from netdsl.syntax import ast, parser
 from netdsl.syntax.format import format_source
 from netdsl.syntax.parser import parse
 
@@ -128,3 +130,42 @@ def test_quoted_labels_are_the_state_dict_keys(tmp_path):
     module = load(tmp_path, QUOTED.replace("relu", "conv(3, 1)")).to_torch()
     assert list(module.state_dict()) == ["block1-0.weight", "block1-0.bias", "block2-0.weight", "block2-0.bias",
                                          "stem-x.weight", "stem-x.bias", "plain.weight", "plain.bias"]
+
+
+# ---- the AST built during the parse is the tree pass's, spans included ----------------
+
+_LIBRARY = sorted(Path(__file__).resolve().parent.parent.glob("nets/*.net")) + \
+    sorted(Path(__file__).resolve().parent.parent.glob("examples/*.net"))
+
+_CORNERS = """\
+import "x.net"
+let k = 3
+block b(c, s=1) (a, z) {
+    input image: [3, 224, 224] as C, H, W
+    p, q = a, z
+    train output aux = in -> conv(c, k) -> relu
+    return concat { a -> relu; z } -> "blk{s}-0": bn() -> f[1].g(x=-2 ** 2, y={"a": 1, b: [1, 2,],},)
+}
+network n(w=1.5e3) {
+    input x: [3, 8, 8]
+    output y = x -> if w > 1 and not false { relu } else if w { gelu } else { id }
+        -> for i in range(2) { l{i}: conv(8, 3) } -> (1 if true else 2) % 3 // 2
+}
+network m = n(w=2)
+"""
+
+
+@pytest.mark.parametrize("path", _LIBRARY, ids=lambda p: p.name)
+def test_streaming_ast_is_the_tree_pass_ast(path):
+    """Every node of the library, span and all, as the parse tree → AST pass builds it."""
+    text = path.read_text(encoding="utf-8")
+    assert parser._parse_streaming(text, str(path)) == parser._module(parser._run(text, str(path), "start"), str(path))
+
+
+def test_streaming_ast_corners():
+    """Optional parts, trailing commas, axis names that end a statement, labels, chains across lines."""
+    module = parser._parse_streaming(_CORNERS, "c.net")
+    assert module == parser._module(parser._run(_CORNERS, "c.net", "start"), "c.net")
+    block = module.items[2]
+    assert block.span == Span("c.net", 3, 1, 8, 2)
+    assert block.body.stmts[0].span == Span("c.net", 4, 5, 4, 42)

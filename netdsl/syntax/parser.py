@@ -13,6 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, source_lines
 from netdsl.syntax import ast, recovery
 from netdsl.syntax.layout import Layout
+from netdsl.syntax.streaming import StreamingBuilder, TooDeep
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,27 @@ def _lark() -> Lark:
                 postlex=Layout(), cache=True)
 
 
+@lru_cache(maxsize=None)
+def _streaming() -> tuple[Lark, StreamingBuilder]:
+    """The same grammar with the AST built during the parse: no tree, no propagated positions."""
+    lark = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
+                start=["start", "expr"], maybe_placeholders=True, postlex=Layout(), cache=True)
+    builder = StreamingBuilder(lark, _ToAst, MAX_TREE_DEPTH)
+    lark.parser.parser.parser.callbacks = builder.callbacks
+    return lark, builder
+
+
+def _parse_streaming(text: str, path: str) -> ast.Module | None:
+    """The module of a file that parses; None where the tree path must say what is wrong."""
+    lark, builder = _streaming()
+    lark.options.postlex.path = path
+    try:
+        items = builder.run(lark, text, "start", _ToAst(path))
+    except (UnexpectedInput, DiagnosticError, TooDeep):
+        return None
+    return ast.Module(Span(path, 1, 1, 1, 1), path, tuple(items))
+
+
 def parse(text: str, path: str = "<input>") -> ast.Module:
     """Parse a whole .net file; raises CompileError with every syntax error, each located."""
     module, errors = parse_partial(text, path)
@@ -44,6 +66,9 @@ def parse(text: str, path: str = "<input>") -> ast.Module:
 def parse_partial(text: str, path: str = "<input>") -> tuple[ast.Module, list[Diagnostic]]:
     """The file's syntax errors, and the module without the statements that hold them
     (what an editor can still outline and analyse while the user types)."""
+    module = _parse_streaming(text, path)
+    if module is not None:
+        return module, []
     try:
         return _module(_run(text, path, "start"), path), []
     except CompileError as err:

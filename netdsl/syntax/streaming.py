@@ -1,0 +1,122 @@
+"""The AST built during lark's LALR parse, with no parse tree in between.
+
+lark's `propagate_positions` and the tree it builds cost most of a parse (about six
+reductions per token, each wrapped). Here each reduction calls the same `_ToAst` method
+the tree pass would, with a small `Meta` whose positions come from the reduction's first
+and last children, as lark's would: the grammar in `grammars/netdsl.lark` stays the
+language's definition and the spans are the same. The tree's depth is counted on the
+way, so a file nested past the limit can be handed to the tree path for its diagnostic.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any, Callable
+
+from lark import Lark, Token, Tree
+from lark.parse_tree_builder import PropagatePositions
+from lark.parsers.lalr_analysis import Shift
+
+
+class Meta:
+    """What `_ToAst` reads of lark's meta: where a reduction starts and ends."""
+
+    __slots__ = ("line", "column", "end_line", "end_column", "empty")
+
+    def __init__(self, first, last):
+        self.empty = first is None
+        if first is not None:
+            self.line, self.column, self.end_line, self.end_column = first[0], first[1], last[2], last[3]
+
+
+class TooDeep(Exception):
+    """The parse tree would nest past the limit: the tree path reports where."""
+
+
+class StreamingBuilder:
+    """lark callbacks that build the AST; `builder` is the `_ToAst` of the file being parsed."""
+
+    def __init__(self, lark: Lark, builder_type: type, max_depth: int):
+        self.builder: Any = None
+        self.max_depth = max_depth
+        self._info: dict[int, tuple[tuple | None, int]] = {}
+        by_rule = {rule: self._callback(rule, chain, builder_type)
+                   for rule, chain in lark._parse_tree_builder.rule_builders}
+        # Keyed by the parse table's own Rule objects (lark's cache loads copies): found by identity.
+        table = lark.parser.parser._parse_table
+        self.callbacks = {rule: by_rule[rule] for actions in table.states.values()
+                          for action, rule in actions.values() if action is not Shift}
+
+    def _callback(self, rule, chain, builder_type: type) -> Callable[[list], Any]:
+        name = rule.alias or rule.options.template_source or rule.origin.name
+        if _unit(rule):
+            return itemgetter(0)    # `?a: b`: b itself, its place and level unchanged
+        if hasattr(builder_type, name):
+            method = getattr(builder_type, name)
+            method = getattr(method, "base_func", method)    # the function under lark's @v_args
+
+            def build(children, method=method):
+                return method(self.builder, self.meta, children)
+        else:
+            def build(children, name=name):
+                return Tree(name, children)
+        for wrap in chain:
+            if wrap is not PropagatePositions:
+                build = wrap(build)
+        return self._positioned(build, spliced=name.startswith("_"),
+                                single=bool(rule.options.expand1 and not rule.alias))
+
+    def _positioned(self, build: Callable[[list], Any], spliced: bool, single: bool) -> Callable[[list], Any]:
+        """Wraps one rule's builder: its children's first and last places give its span."""
+        info = self._info
+
+        def callback(children: list) -> Any:
+            if single and len(children) == 1:
+                return build(children)      # a `?rule` passes its one child through: same place, same level
+            first = last = None
+            depth = 0
+            for child in children:
+                if type(child) is Token:
+                    place = (child.line, child.column, child.end_line, child.end_column)
+                else:
+                    place, below = info[id(child)]
+                    if below > depth:
+                        depth = below
+                if place is not None:
+                    last = place
+                    if first is None:
+                        first = place
+            self.meta = Meta(first, last)
+            result = build(children)
+            if not spliced and not _passed_through(result, children):
+                depth += 1
+                if depth > self.max_depth:
+                    raise TooDeep()
+            info[id(result)] = ((first[0], first[1], last[2], last[3]) if first else None, depth)
+            return result
+        return callback
+
+    def run(self, lark: Lark, text: str, start: str, builder) -> Any:
+        """Parse `text` into what `builder`'s rule methods return for `start`."""
+        self.builder = builder
+        try:
+            return lark.parse(text, start=start)
+        finally:
+            self.builder = None
+            self._info.clear()
+
+
+def _unit(rule) -> bool:
+    """`?a: b` with b a rule that stays in the tree: the reduction hands b's value on."""
+    if not rule.options.expand1 or rule.alias or len(rule.expansion) != 1:
+        return False
+    symbol = rule.expansion[0]
+    return not symbol.is_term and not symbol.name.startswith("_")
+
+
+def _passed_through(result, children: list) -> bool:
+    """A `?rule` with one child returns it: no new level of the tree."""
+    for child in children:
+        if child is result or (type(child) is Tree and any(c is result for c in child.children)):
+            return True
+    return False
