@@ -50,7 +50,7 @@ def _parse_streaming(text: str, path: str) -> ast.Module | None:
     lark.options.postlex.path = path
     try:
         items = builder.run(lark, text, "start", _ToAst(path))
-    except (UnexpectedInput, DiagnosticError, TooDeep):
+    except (UnexpectedInput, DiagnosticError, TooDeep, KeyError):
         return None
     return ast.Module(Span(path, 1, 1, 1, 1), path, tuple(items))
 

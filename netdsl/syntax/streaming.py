@@ -40,12 +40,9 @@ class StreamingBuilder:
         self.builder: Any = None
         self.max_depth = max_depth
         self._info: dict[int, tuple[tuple | None, int]] = {}
-        by_rule = {rule: self._callback(rule, chain, builder_type)
-                   for rule, chain in lark._parse_tree_builder.rule_builders}
-        # Keyed by the parse table's own Rule objects (lark's cache loads copies): found by identity.
-        table = lark.parser.parser._parse_table
-        self.callbacks = {rule: by_rule[rule] for actions in table.states.values()
-                          for action, rule in actions.values() if action is not Shift}
+        self._tables: tuple[list[dict], list[dict]] | None = None
+        self.callbacks = {rule: self._callback(rule, chain, builder_type)
+                          for rule, chain in lark._parse_tree_builder.rule_builders}
 
     def _callback(self, rule, chain, builder_type: type) -> Callable[[list], Any]:
         name = rule.alias or rule.options.template_source or rule.origin.name
@@ -97,10 +94,15 @@ class StreamingBuilder:
         return callback
 
     def run(self, lark: Lark, text: str, start: str, builder) -> Any:
-        """Parse `text` into what `builder`'s rule methods return for `start`."""
+        """Parse `text` into what `builder`'s rule methods return for `start`; lark's exceptions
+        (UnexpectedInput) or a KeyError where the text does not parse."""
+        if self._tables is None:
+            self._tables = _tables(lark, self.callbacks)
+        actions, gotos = self._tables
+        table = lark.parser.parser._parse_table
         self.builder = builder
         try:
-            return lark.parse(text, start=start)
+            return _drive(actions, gotos, lark.lex(text), table.start_states[start], table.end_states[start])
         finally:
             self.builder = None
             self._info.clear()
@@ -120,3 +122,56 @@ def _passed_through(result, children: list) -> bool:
         if child is result or (type(child) is Tree and any(c is result for c in child.children)):
             return True
     return False
+
+
+def _tables(lark: Lark, callbacks: dict) -> tuple[list[dict], list[dict]]:
+    """lark's LALR table as lists by state: per token type, a state to shift to or a reduction
+    (its size, the rule's name, its callback; None where a `?a: b` passes b on); per rule name,
+    the state to go to."""
+    states = lark.parser.parser._parse_table.states
+    actions: list[dict] = [{} for _ in range(max(states) + 1)]
+    gotos: list[dict] = [{} for _ in range(max(states) + 1)]
+    for state, row in states.items():
+        for symbol, (action, arg) in row.items():
+            if action is not Shift:
+                actions[state][symbol] = (len(arg.expansion), arg.origin.name, None if _unit(arg) else callbacks[arg])
+            elif symbol.isupper():
+                actions[state][symbol] = arg
+            else:
+                gotos[state][symbol] = arg
+    return actions, gotos
+
+
+def _drive(actions: list[dict], gotos: list[dict], tokens, state: int, end: int) -> Any:
+    """The LALR loop of lark's `feed_token`, on plain lists, with `?a: b` reductions done in place."""
+    states = [state]
+    values: list = []
+    token = None
+    for token in tokens:
+        kind = token.type
+        while True:
+            arg = actions[states[-1]][kind]
+            if arg.__class__ is int:
+                states.append(arg)
+                values.append(token)
+                break
+            _reduce(gotos, states, values, arg)
+    while True:
+        _reduce(gotos, states, values, actions[states[-1]]["$END"])
+        if states[-1] == end:
+            return values[-1]
+
+
+def _reduce(gotos: list[dict], states: list[int], values: list, arg: tuple) -> None:
+    size, origin, callback = arg
+    if callback is None:
+        states[-1] = gotos[states[-2]][origin]
+        return
+    if size:
+        children = values[-size:]
+        del states[-size:]
+        del values[-size:]
+    else:
+        children = []
+    values.append(callback(children))
+    states.append(gotos[states[-1]][origin])
