@@ -169,3 +169,19 @@ def test_streaming_ast_corners():
     block = module.items[2]
     assert block.span == Span("c.net", 3, 1, 8, 2)
     assert block.body.stmts[0].span == Span("c.net", 4, 5, 4, 42)
+
+
+@pytest.mark.parametrize("path", _LIBRARY[:8], ids=lambda p: p.name)
+def test_streaming_tokens_are_larks(path):
+    """The one-loop lexer gives lark's tokens: types (keywords retyped), text and every position."""
+    from lark.lexer import LexerState
+    from lark.utils import TextSlice
+
+    from netdsl.syntax.streaming import _lex
+
+    text = path.read_text(encoding="utf-8") + _CORNERS + "x # comment\n\\\n  y\r\n"
+    lark, _ = parser._streaming()
+    fields = ("type", "value", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+    ours = [tuple(getattr(t, f) for f in fields) for t in _lex(lark._build_lexer(), text)]
+    theirs = lark._build_lexer().lex(LexerState(TextSlice.cast_from(text)), None)
+    assert ours == [tuple(getattr(t, f) for f in fields) for t in theirs]

@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any, Callable
 
 from lark import Lark, Token, Tree
+from lark.lexer import UnlessCallback
 from lark.parse_tree_builder import PropagatePositions
 from lark.parsers.lalr_analysis import Shift
 
@@ -98,11 +99,13 @@ class StreamingBuilder:
         (UnexpectedInput) or a KeyError where the text does not parse."""
         if self._tables is None:
             self._tables = _tables(lark, self.callbacks)
+            self._lexer = lark._build_lexer()
         actions, gotos = self._tables
         table = lark.parser.parser._parse_table
         self.builder = builder
         try:
-            return _drive(actions, gotos, lark.lex(text), table.start_states[start], table.end_states[start])
+            tokens = lark.options.postlex.process(_lex(self._lexer, text))
+            return _drive(actions, gotos, tokens, table.start_states[start], table.end_states[start])
         finally:
             self.builder = None
             self._info.clear()
@@ -155,18 +158,21 @@ def _drive(actions: list[dict], gotos: list[dict], tokens, state: int, end: int)
                 states.append(arg)
                 values.append(token)
                 break
-            _reduce(gotos, states, values, arg)
-    while True:
-        _reduce(gotos, states, values, actions[states[-1]]["$END"])
-        if states[-1] == end:
-            return values[-1]
+            size, origin, callback = arg
+            if callback is None:
+                states[-1] = gotos[states[-2]][origin]
+            else:
+                _reduce(gotos, states, values, size, origin, callback)
+    while states[-1] != end:
+        size, origin, callback = actions[states[-1]]["$END"]
+        if callback is None:
+            states[-1] = gotos[states[-2]][origin]
+        else:
+            _reduce(gotos, states, values, size, origin, callback)
+    return values[-1]
 
 
-def _reduce(gotos: list[dict], states: list[int], values: list, arg: tuple) -> None:
-    size, origin, callback = arg
-    if callback is None:
-        states[-1] = gotos[states[-2]][origin]
-        return
+def _reduce(gotos: list[dict], states: list[int], values: list, size: int, origin: str, callback) -> None:
     if size:
         children = values[-size:]
         del states[-size:]
@@ -175,3 +181,49 @@ def _reduce(gotos: list[dict], states: list[int], values: list, arg: tuple) -> N
         children = []
     values.append(callback(children))
     states.append(gotos[states[-1]][origin])
+
+
+def _lex(lexer, text: str):
+    """lark's basic lexer (its own compiled terminals, its keyword retyping), in one loop:
+    the same tokens with the same positions. A character no terminal matches is a KeyError."""
+    scanner = lexer.scanner
+    mres = scanner._mres
+    ignore, newline_types, callbacks = lexer.ignore_types, lexer.newline_types, lexer.callback
+    keywords: dict[tuple[str, str], str | None] = {}
+    pos, line, line_start, end = 0, 1, 0, len(text)
+    while pos < end:
+        for mre in mres:
+            m = mre.match(text, pos)
+            if m:
+                break
+        else:
+            raise KeyError(pos)
+        value, kind = m.group(0), m.lastgroup
+        stop = m.end()
+        start_line, start_col = line, pos - line_start + 1
+        if kind in newline_types:
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + value.rindex("\n") + 1
+        if kind not in ignore:
+            token = Token(kind, value, pos, start_line, start_col, line, stop - line_start + 1, stop)
+            callback = callbacks.get(kind)
+            if callback is not None:
+                token = _retype(callback, token, keywords)
+            yield token
+        pos = stop
+
+
+def _retype(callback, token: Token, keywords: dict) -> Token:
+    """A name that is a keyword takes the keyword's type (lark's UnlessCallback, remembered by text)."""
+    if type(callback) is not UnlessCallback:
+        return callback(token)
+    key = (token.type, token.value)
+    if key not in keywords:
+        keywords[key] = scanner_type = callback.scanner.fullmatch(token.value)
+    else:
+        scanner_type = keywords[key]
+    if scanner_type is not None:
+        token.type = scanner_type
+    return token
