@@ -244,7 +244,7 @@ class _ToAst(Transformer):
         self.path = path
 
     def _span(self, meta) -> Span:
-        if getattr(meta, "empty", True):
+        if meta.empty:
             return Span(self.path, 1, 1, 1, 1)
         return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 

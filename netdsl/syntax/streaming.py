@@ -25,9 +25,11 @@ class Meta:
     __slots__ = ("line", "column", "end_line", "end_column", "empty")
 
     def __init__(self, first, last):
+        """From the first and last children that have a place (tokens or other Metas)."""
         self.empty = first is None
         if first is not None:
-            self.line, self.column, self.end_line, self.end_column = first[0], first[1], last[2], last[3]
+            self.line, self.column, self.end_line, self.end_column = \
+                first.line, first.column, last.end_line, last.end_column
 
 
 class TooDeep(Exception):
@@ -40,7 +42,7 @@ class StreamingBuilder:
     def __init__(self, lark: Lark, builder_type: type, max_depth: int):
         self.builder: Any = None
         self.max_depth = max_depth
-        self._info: dict[int, tuple[tuple | None, int]] = {}
+        self._info: dict[int, tuple[Meta | None, int]] = {}
         self._tables: tuple[list[dict], list[dict]] | None = None
         self.callbacks = {rule: self._callback(rule, chain, builder_type)
                           for rule, chain in lark._parse_tree_builder.rule_builders}
@@ -75,7 +77,7 @@ class StreamingBuilder:
             depth = 0
             for child in children:
                 if type(child) is Token:
-                    place = (child.line, child.column, child.end_line, child.end_column)
+                    place = child
                 else:
                     place, below = info[id(child)]
                     if below > depth:
@@ -84,13 +86,13 @@ class StreamingBuilder:
                     last = place
                     if first is None:
                         first = place
-            self.meta = Meta(first, last)
+            self.meta = meta = Meta(first, last)
             result = build(children)
-            if not spliced and not _passed_through(result, children):
+            if not spliced and not (single and _passed_through(result, children)):
                 depth += 1
                 if depth > self.max_depth:
                     raise TooDeep()
-            info[id(result)] = ((first[0], first[1], last[2], last[3]) if first else None, depth)
+            info[id(result)] = (None if meta.empty else meta, depth)
             return result
         return callback
 
