@@ -5,7 +5,7 @@ Nothing past the parser sees a lark tree; the elaborator walks these classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from netdsl.diagnostics import Span
 
@@ -13,6 +13,11 @@ from netdsl.diagnostics import Span
 @dataclass(frozen=True, slots=True)
 class Node:
     span: Span
+
+    def __reduce__(self):
+        """Pickled as its constructor's arguments: the slots dataclasses' own `__getstate__`
+        calls `fields()` per node, most of the time of caching a big file's tree."""
+        return self.__class__, tuple(map(self.__getattribute__, _FIELDS[self.__class__]))
 
 
 # ---- expressions -------------------------------------------------------------
@@ -232,3 +237,10 @@ class PresetDef(Node):
 class Module(Node):
     path: str
     items: tuple[Node, ...]
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (Node, *_subclasses(Node))}
