@@ -11,6 +11,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, source_lines
+from netdsl.gcpause import paused
 from netdsl.syntax import ast, recovery
 from netdsl.syntax.layout import Layout
 from netdsl.syntax.streaming import StreamingBuilder, TooDeep
@@ -44,6 +45,7 @@ def _streaming() -> tuple[Lark, StreamingBuilder]:
     return lark, builder
 
 
+@paused()
 def _parse_streaming(text: str, path: str) -> ast.Module | None:
     """The module of a file that parses; None where the tree path must say what is wrong."""
     lark, builder = _streaming()
