@@ -166,11 +166,15 @@ class _Field:
 
 
 def _field(node: Node, ins: list[_Field]) -> _Field:
-    rank = len(ins[0].rf)
-    ins = [f for f in ins if len(f.rf) == rank]
-    rf = tuple(max(f.rf[k] for f in ins) for k in range(rank))
-    jump = tuple(max(f.jump[k] for f in ins) for k in range(rank))
-    folded = next((f.folded for f in ins if f.folded), None)
+    if len(ins) == 1:  # most layers: no per-axis maxima to take
+        rf, jump, folded = ins[0].rf, ins[0].jump, ins[0].folded or None
+        rank = len(rf)
+    else:
+        rank = len(ins[0].rf)
+        ins = [f for f in ins if len(f.rf) == rank]
+        rf = tuple(max(f.rf[k] for f in ins) for k in range(rank))
+        jump = tuple(max(f.jump[k] for f in ins) for k in range(rank))
+        folded = next((f.folded for f in ins if f.folded), None)
     site = node.site
     window = node.spec.window(site)
     aligned = spatial_rank(site.x_axes) == rank
