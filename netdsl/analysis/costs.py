@@ -113,7 +113,9 @@ def _peak(network: Network, inference: set[str], layers: dict[str, LayerCost]) -
     passed into a block stays alive until that block returns: the caller's frame holds it."""
     order = [n for n in network.nodes() if n.name in inference]
     index = {n.name: i for i, n in enumerate(order)}
-    blocks = {n.name: [s.path for s in network.scope_chain(n.scope) if s.kind == "block"] for n in order}
+    by_scope = {scope: [s.path for s in network.scope_chain(scope) if s.kind == "block"]
+                for scope in {n.scope for n in order}}
+    blocks = {n.name: by_scope[n.scope] for n in order}
     block_end: dict[str, int] = {}
     for node in order:
         for block in blocks[node.name]:

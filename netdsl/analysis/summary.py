@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netdsl.analysis.costs import Analysis, Cost
+from netdsl.analysis.costs import Analysis, Cost, LayerCost
 from netdsl.ir import Network
 
 
@@ -22,6 +22,7 @@ def innermost_block(network: Network, scope: str) -> str:
 
 def summary(analysis: Analysis) -> dict[str, Any]:
     net = analysis.network
+    blocks = {scope: innermost_block(net, scope) for scope in {lc.node.scope for lc in analysis.layers.values()}}
     return {
         "network": net.name,
         "input": list(net.inputs[0].shape) if net.inputs else None,
@@ -31,16 +32,16 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "parameters": {k: v for k, v in net.params.items() if isinstance(v, (int, float, str, bool, list))},
         "totals": {**cost_dict(analysis.totals), "peak_activations": analysis.peak_activations},
         "training_only": cost_dict(analysis.training_only),
-        "layers": [_layer(net, lc) for lc in analysis.layers.values()],
+        "layers": [_layer(lc, blocks[lc.node.scope]) for lc in analysis.layers.values()],
     }
 
 
-def _layer(net: Network, lc) -> dict[str, Any]:
+def _layer(lc: LayerCost, block: str) -> dict[str, Any]:
     node = lc.node
     return {
         "name": node.name,
         "op": node.op,
-        "block": innermost_block(net, node.scope),
+        "block": block,
         "scope": node.scope,
         "args": {k: list(v) if isinstance(v, tuple) else v for k, v in node.args.items()},
         "input_shapes": [list(s) for s in node.in_shapes],
