@@ -27,6 +27,11 @@ class Span:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
+    def __reduce__(self):
+        """Pickled as its fields (the parse cache stores one per AST node): the slots dataclass's
+        own `__getstate__` calls `fields()` each time."""
+        return Span, (self.path, self.line, self.col, self.end_line, self.end_col)
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
