@@ -4,6 +4,7 @@ shapes, scopes, and the checks that need the whole set (unique names, budget).""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from netdsl.diagnostics import DiagnosticError, Span
@@ -16,6 +17,39 @@ from netdsl.ops.base import MAX_ELEMENTS, check_size
 DEFAULT_NODE_BUDGET = 100_000
 WEIGHT_BYTES = 4  # float32
 DEFAULT_WEIGHT_BYTES = 4 << 30  # 4 GiB: the largest bundled network (RegNetY-128GF) holds 2.6 GB
+
+
+@dataclass(frozen=True, slots=True)
+class _Inferred:
+    """What an op gives on given inputs and arguments: the same wherever it is applied (ResNet-152
+    applies the same few convolutions to the same shapes hundreds of times, and an edit re-elaborates
+    them all). `op` keeps the op alive, so that its id in the key is not reused."""
+
+    op: Op
+    shape: tuple[int, ...]
+    weights: int  # elements
+    axes: Axes
+
+
+_INFERRED: dict[tuple, _Inferred] = {}
+_INFERRED_LIMIT = 50_000
+
+
+def _inference_key(op: Op, site: Site) -> tuple | None:
+    """The op's identity, its arguments (each with its type: 1, 1.0 and True hash alike) and its
+    inputs' shapes, layouts and names; None when an argument is unhashable (a list), not remembered."""
+    key = (id(op), tuple((k, type(v), v) for k, v in site.args.items()), site.ins, site.axes, site.names)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _remember(key: tuple, inferred: _Inferred) -> None:
+    if len(_INFERRED) >= _INFERRED_LIMIT:
+        _INFERRED.clear()
+    _INFERRED[key] = inferred
 
 
 class GraphBuilder:
@@ -41,13 +75,19 @@ class GraphBuilder:
             raise DiagnosticError(f"the network has more than {self.node_budget:,} layers", span,
                                   hint="raise the budget with --max-nodes if this is intended")
         site = input_site(inputs, args, input_names)
+        key = _inference_key(op, site)
+        known = _INFERRED.get(key) if key is not None else None
         try:
-            site = Site(site.ins, site.args, check_size(tuple(op.shape(site))), site.names, site.axes)
+            out = known.shape if known else check_size(tuple(op.shape(site)))
         except ShapeError as err:
             raise DiagnosticError(str(err), span) from None
-        self._check_weights(op, site, span)
+        site = Site(site.ins, site.args, out, site.names, site.axes)
+        weights = known.weights if known else sum(math.prod(s) for s in op.weights(site).values())
+        self._check_weights(op.name, weights, span)
         self._claim(name, span, "module" if op.torch_module else "layer")
-        axes = tuple(op.axes(site))
+        axes = known.axes if known else tuple(op.axes(site))
+        if key is not None and not known:
+            _remember(key, _Inferred(op, out, weights, axes))
         node = Node(name, op.name, args, tuple(t.node for t in inputs), site.ins, site.out, span, self.scope,
                     axes, site.axes)
         self.layers[name] = node
@@ -87,10 +127,9 @@ class GraphBuilder:
     def names(self) -> list[str]:
         return [*self._results, *self.layers]
 
-    def _check_weights(self, op: Op, site: Site, span: Span) -> None:
-        weights = sum(math.prod(s) for s in op.weights(site).values())
+    def _check_weights(self, op: str, weights: int, span: Span) -> None:
         if weights > MAX_ELEMENTS:
-            raise DiagnosticError(f"{op.name} would have {weights:,} parameters, beyond netdsl's limit of"
+            raise DiagnosticError(f"{op} would have {weights:,} parameters, beyond netdsl's limit of"
                                   f" {MAX_ELEMENTS:,}", span)
         self._weights += weights
         if self._weights * WEIGHT_BYTES > self.weight_bytes:
