@@ -37,12 +37,9 @@ def _lark() -> Lark:
 
 @lru_cache(maxsize=None)
 def _streaming() -> tuple[Lark, StreamingBuilder]:
-    """The same grammar with the AST built during the parse: no tree, no propagated positions."""
-    lark = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
-                start=["start", "expr"], maybe_placeholders=True, postlex=Layout(), cache=True)
-    builder = StreamingBuilder(lark, _ToAst, MAX_TREE_DEPTH)
-    lark.parser.parser.parser.callbacks = builder.callbacks
-    return lark, builder
+    """The same grammar's tables with the AST built during the parse: no tree, no propagated positions."""
+    lark = _lark()
+    return lark, StreamingBuilder(lark, _ToAst, MAX_TREE_DEPTH)
 
 
 @paused()

@@ -37,11 +37,13 @@ class TooDeep(Exception):
 
 
 class StreamingBuilder:
-    """lark callbacks that build the AST; `builder` is the `_ToAst` of the file being parsed."""
+    """A callback per grammar rule that builds the AST; `builder` is the `_ToAst` of the file being parsed."""
 
     def __init__(self, lark: Lark, builder_type: type, max_depth: int):
         self.builder: Any = None
+        self.meta: Meta | None = None       # the reduction being built: read by its `_ToAst` method
         self.max_depth = max_depth
+        self._lexer = None
         self._info: dict[int, tuple[Meta | None, int]] = {}
         self._tables: tuple[list[dict], list[dict]] | None = None
         self.callbacks = {rule: self._callback(rule, chain, builder_type)
