@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netdsl.analysis.costs import Analysis, Cost, LayerCost
+from netdsl.gcpause import paused
 from netdsl.ir import Network
 
 
@@ -20,6 +21,7 @@ def innermost_block(network: Network, scope: str) -> str:
     return ""
 
 
+@paused()  # a dict per layer: with the collector on, 3 -> 27 µs a layer from 2,000 to 32,000 layers
 def summary(analysis: Analysis) -> dict[str, Any]:
     net = analysis.network
     blocks = {scope: innermost_block(net, scope) for scope in {lc.node.scope for lc in analysis.layers.values()}}
