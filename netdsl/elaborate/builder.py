@@ -46,10 +46,30 @@ def _inference_key(op: Op, site: Site) -> tuple | None:
     return key
 
 
-def _remember(key: tuple, inferred: _Inferred) -> None:
-    if len(_INFERRED) >= _INFERRED_LIMIT:
-        _INFERRED.clear()
-    _INFERRED[key] = inferred
+def _remember(table: dict, key: tuple, value: Any) -> None:
+    if len(table) >= _INFERRED_LIMIT:
+        table.clear()
+    table[key] = value
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+_BOUND: dict[tuple, tuple[Op, dict[str, Any]]] = {}
+
+
+def bind(op: Op, args: list[Any], kwargs: dict[str, Any], inputs: list[Tensor]) -> dict[str, Any]:
+    """`op.bind` on these inputs, remembered for scalar arguments: binding depends only on the op,
+    the arguments and the first input's spatial rank, and a network repeats the same calls (ResNet-152
+    binds conv(256, 1) 50 times). A fresh dict each time: a node owns its arguments."""
+    site = input_site(inputs, {})
+    if not all(type(v) in _SCALARS for v in (*args, *kwargs.values())):
+        return op.bind(args, kwargs, site)
+    key = (id(op), tuple((type(v), v) for v in args), tuple((k, type(v), v) for k, v in kwargs.items()),
+           site.spatial if site.ins else 0)
+    known = _BOUND.get(key)
+    if known is None:
+        known = (op, op.bind(args, kwargs, site))
+        _remember(_BOUND, key, known)
+    return dict(known[1])
 
 
 class GraphBuilder:
@@ -87,7 +107,7 @@ class GraphBuilder:
         self._claim(name, span, "module" if op.torch_module else "layer")
         axes = known.axes if known else tuple(op.axes(site))
         if key is not None and not known:
-            _remember(key, _Inferred(op, out, weights, axes))
+            _remember(_INFERRED, key, _Inferred(op, out, weights, axes))
         node = Node(name, op.name, args, tuple(t.node for t in inputs), site.ins, site.out, span, self.scope,
                     axes, site.axes)
         self.layers[name] = node

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdsl.diagnostics import CompileError, Diagnostic, DiagnosticError, Span, suggest
-from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, DEFAULT_WEIGHT_BYTES, GraphBuilder, input_site
+from netdsl.elaborate.builder import DEFAULT_NODE_BUDGET, DEFAULT_WEIGHT_BYTES, GraphBuilder, bind, input_site
 from netdsl.elaborate.expressions import BUILTINS, MAX_WORK, Expressions, Poisoned
 from netdsl.elaborate.naming import Namer
 from netdsl.elaborate.values import (POISON, BlockValue, Builtin, Env, Layer, OpValue, Tensor, callee_name,
@@ -417,7 +417,7 @@ class Elaborator(Expressions):
             raise DiagnosticError(f"{op.name} takes {wanted}, but gets {len(tensors)}", span,
                                   hint="use it as a value: `mul(param([c, 1, 1], 1e-6))`" if op.inputs == 0 else None)
         try:
-            bound = op.bind(args, kwargs, input_site(tensors, {}))
+            bound = bind(op, args, kwargs, tensors)
         except ArgumentError as err:
             raise DiagnosticError(str(err), span, hint=err.hint) from None
         if op.name == "identity":
