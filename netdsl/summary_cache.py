@@ -11,7 +11,6 @@ the time it takes to start Python and read a few files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Callable
@@ -50,7 +49,7 @@ def _stored(entry: bytes | None) -> str | None:
 
 def _digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return diskcache.fingerprint([path.read_bytes()])
     except OSError:
         return None
 

@@ -124,16 +124,21 @@ GRID_MAXPOOL = Op(
 )
 
 
+def _ratios(q: int, k: int) -> tuple[float, float]:
+    """How far apart neighbouring queries and keys are when the two grids differ in size."""
+    return max(k / q, 1.0), max(q / k, 1.0)
+
+
 def _offsets(q: int, k: int) -> list[list[int]]:
     """torchvision's `dist_h`: the relative offset of each (query, key) pair along one axis, scaled
     when the two grids differ, as an index into the table of 2·max(q, k) − 1 rows."""
-    q_ratio, k_ratio = max(k / q, 1.0), max(q / k, 1.0)
+    q_ratio, k_ratio = _ratios(q, k)
     return [[int(i * q_ratio - (j + (1.0 - k)) * k_ratio) for j in range(k)] for i in range(q)]
 
 
 def _offsets_torch(q: int, k: int, table: str) -> str:
     """`_offsets` computed as torchvision does, on the table's device."""
-    q_ratio, k_ratio = max(k / q, 1.0), max(q / k, 1.0)
+    q_ratio, k_ratio = _ratios(q, k)
     return (f"(torch.arange({q}, device={table}.device)[:, None] * {q_ratio!r} - (torch.arange({k},"
             f" device={table}.device)[None, :] + {1.0 - k!r}) * {k_ratio!r}).long()")
 
